@@ -1,0 +1,78 @@
+"""livelong: Erlang/Elixir's process model and OTP, in Python.
+
+>>> import livelong
+>>> from livelong import spawn, send, receive, self
+>>> async def echo():
+...     sender, msg = await receive()
+...     send(sender, msg)
+>>> async def main():
+...     pid = spawn(echo)
+...     send(pid, (self(), "hi"))
+...     return await receive()
+>>> livelong.run(main)
+'hi'
+"""
+
+from __future__ import annotations
+
+from ._core._ids import Pid, Ref
+from ._core._patterns import ANY, match
+from ._core._scheduler import Exit, NotInProcessError, Tail, receive, send, tail
+from ._primitives import (
+    Process,
+    cancel_timer,
+    demonitor,
+    exit,
+    link,
+    make_ref,
+    monitor,
+    read_timer,
+    register,
+    registered,
+    self,
+    send_after,
+    spawn,
+    spawn_link,
+    spawn_monitor,
+    unlink,
+    unregister,
+    whereis,
+)
+from ._runtime import Node, node, run, start
+
+__all__ = [
+    "ANY",
+    "Exit",
+    "Node",
+    "NotInProcessError",
+    "Pid",
+    "Process",
+    "Ref",
+    "Tail",
+    "cancel_timer",
+    "demonitor",
+    "exit",
+    "link",
+    "make_ref",
+    "match",
+    "monitor",
+    "node",
+    "read_timer",
+    "receive",
+    "register",
+    "registered",
+    "run",
+    "self",
+    "send",
+    "send_after",
+    "spawn",
+    "spawn_link",
+    "spawn_monitor",
+    "start",
+    "tail",
+    "unlink",
+    "unregister",
+    "whereis",
+]
+
+__version__ = "0.1.0"

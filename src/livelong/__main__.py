@@ -1,0 +1,43 @@
+"""``python -m livelong`` / ``livelong``: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="livelong", description="Erlang/Elixir processes in Python")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    shell = sub.add_parser("shell", help="an iex-like interactive shell on a fresh node")
+    shell.add_argument("--script", metavar="FILE", help="run FILE as shell input, echoed as a transcript")
+    shell.add_argument("--remsh", metavar="NAME@HOST", help="open a shell on a running node")
+
+    run = sub.add_parser("run", help="start an application: a supervision tree from module:function")
+    run.add_argument("target", metavar="MODULE:FUNCTION")
+
+    sub.add_parser("demo", help="the article's story, told by livelong")
+
+    args = parser.parse_args(argv)
+    if args.command == "shell":
+        from .shell import main as shell_main
+
+        return shell_main(script=args.script, remsh=args.remsh)
+    if args.command == "run":
+        from .otp._application import main as app_main
+
+        return app_main(args.target)
+    if args.command == "demo":
+        import runpy
+        from pathlib import Path
+
+        demo = Path(__file__).parent / "_demo.py"
+        runpy.run_path(str(demo), run_name="__main__")
+        return 0
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

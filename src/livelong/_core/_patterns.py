@@ -1,0 +1,66 @@
+"""Message patterns for selective receive.
+
+A pattern is one of:
+
+* ``ANY`` -- matches every message;
+* a class -- matches instances of it (``receive(int)``);
+* a tuple or list template -- matches a sequence of the same type and length whose
+  items match the template's items (``("reply", ref, ANY)``);
+* a dict template -- matches a dict holding at least the template's keys, with
+  matching values;
+* a callable that is not a class -- a predicate called with the message;
+* anything else -- matches by equality.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+
+class _Any:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+    def __reduce__(self) -> str:
+        return "ANY"
+
+
+ANY: Final = _Any()
+
+
+def match(pattern: Any, msg: Any) -> bool:
+    """True when ``msg`` matches ``pattern`` (see the module doc)."""
+    if pattern is ANY:
+        return True
+    tp = type(pattern)
+    if tp is tuple or tp is list:
+        if type(msg) is not tp or len(msg) != len(pattern):
+            return False
+        for p, m in zip(pattern, msg):
+            if not match(p, m):
+                return False
+        return True
+    if tp is dict:
+        if not isinstance(msg, dict):
+            return False
+        for k, p in pattern.items():
+            if k not in msg or not match(p, msg[k]):
+                return False
+        return True
+    if isinstance(pattern, type):
+        return isinstance(msg, pattern)
+    if callable(pattern):
+        return bool(pattern(msg))
+    try:
+        return bool(pattern == msg)
+    except Exception:
+        return False
+
+
+def match_any(patterns: tuple[Any, ...], msg: Any) -> bool:
+    for p in patterns:
+        if match(p, msg):
+            return True
+    return False

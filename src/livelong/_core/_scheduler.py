@@ -1,0 +1,1066 @@
+"""The livelong kernel: process records, the run queue, mailboxes, links, monitors,
+names and timers.
+
+Principles, in the spirit of a microkernel:
+
+* A process is a Python coroutine (or a plain function) plus a small record.  The
+  kernel drives coroutines itself from a deque run queue inside one asyncio event
+  loop callback (a *slice*): delivering a message costs an ``append`` and, when the
+  receiver was waiting, one more ``append`` to the run queue -- never an asyncio Task
+  wake-up.
+* Anything else a coroutine awaits (``asyncio.sleep``, streams, aiohttp) is an
+  asyncio future: the kernel parks the process on it and puts it back on the run
+  queue from the future's done callback, as an asyncio Task would.  While a process
+  runs it is the loop's *current task*, so ``asyncio.timeout`` and friends work.
+* Fairness by reductions: sends, receives, spawns and tail calls cost one each; a
+  process that spends its budget is put at the back of the queue.
+* Exit signals, links and monitors follow OTP.  A crash ends one process and is
+  reported through :mod:`logging`; it never unwinds the scheduler.
+* The kernel knows nothing of GenServer, supervisors, the shell, the dashboard or
+  distribution.  Distribution plugs in through :data:`remote` hooks.
+
+One node runs per OS process at a time; its state lives in module globals so the
+hot paths (``send``, ``receive``) read them with a single global lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.tasks as _asyncio_tasks
+import ctypes
+import itertools
+import logging
+import sys
+import threading
+import time
+import types
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from ._ids import LOCAL_NODE, Pid, Ref
+from ._patterns import match_any
+
+logger = logging.getLogger("livelong")
+
+# Process states.  ``status`` is one of these strings (compared by identity).
+RUNNING = "running"
+RUNNABLE = "runnable"
+PREEMPTED = "preempted"  # put back in the queue after spending its budget: "running"
+WAITING = "waiting"  # in receive: a message makes it runnable
+SUSPENDED = "suspended"  # awaiting an asyncio future: only the future wakes it
+EXITING = "exiting"
+EXITED = "exited"
+
+BUDGET = 2000  # reductions a process may spend before it is put back in the queue
+SLICE_SECONDS = 0.005  # time the kernel runs processes before asyncio gets a turn
+
+_WAIT = object()  # yielded by receive: "park me until a message arrives"
+_YIELD = object()  # yielded when the reduction budget is spent
+
+
+class NotInProcessError(RuntimeError):
+    """A process-only operation (``receive``, ``self``...) was used outside a process."""
+
+
+class Exit(Exception):
+    """An exit: raised by ``exit(reason)``, or by a call whose server exited.
+
+    ``reason`` is the exit reason (``"normal"``, ``"shutdown"``, ``"noproc"``,
+    ``("shutdown", term)``, an exception, or any term).
+    """
+
+    def __init__(self, reason: Any, *context: Any) -> None:
+        super().__init__(reason, *context)
+        self.reason = reason
+        self.context = context
+
+    def __str__(self) -> str:
+        if self.context:
+            return f"exit {self.reason!r} in {', '.join(map(repr, self.context))}"
+        return f"exit {self.reason!r}"
+
+
+class _ExitSignal(BaseException):
+    """Raised inside the running process to end it at once (a signal it does not trap)."""
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Killed(BaseException):
+    """Injected into the loop thread to stop a runaway process (``kill`` from a thread)."""
+
+
+class Tail:
+    """``return tail(fn, *args)``: continue this process in ``fn(*args)``, stack-free."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.fn = fn
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"tail({getattr(self.fn, '__qualname__', self.fn)!r}, ...)"
+
+
+def tail(fn: Callable[..., Any], *args: Any) -> Tail:
+    """Return ``tail(fn, *args)`` from a process function to continue in ``fn``
+    without growing the stack (the last-call optimisation of Erlang)."""
+    if not callable(fn):
+        raise TypeError(f"tail() needs a function to continue in, got {fn!r}")
+    return Tail(fn, args)
+
+
+class Proc:
+    """The kernel's record of one process.  Plain data; read by introspection."""
+
+    __slots__ = (
+        "pid",
+        "status",
+        "coro",
+        "fn",
+        "start",
+        "mailbox",
+        "scanned",
+        "timer",
+        "timed_out",
+        "fut",
+        "signal",
+        "links",
+        "monitors",
+        "monitored_by",
+        "trap_exit",
+        "name",
+        "reductions",
+        "yield_at",
+        "dictionary",
+        "initial",
+        "cancel_requests",
+        "on_exit",
+        "__weakref__",
+    )
+
+    def __init__(self, pid: Pid, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.pid = pid
+        self.status = RUNNABLE
+        self.coro: Any = None
+        self.fn = fn
+        self.start: Tail | None = Tail(fn, args)
+        self.mailbox: deque[Any] = deque()
+        self.scanned = 0
+        self.timer: Any = None
+        self.timed_out = False
+        self.fut: Any = None
+        self.signal: Any = None
+        self.links: set[Pid] | None = None
+        self.monitors: dict[Ref, Any] | None = None
+        self.monitored_by: dict[Ref, Pid] | None = None
+        self.trap_exit = False
+        self.name: str | None = None
+        self.reductions = 0
+        self.yield_at = BUDGET
+        self.dictionary: dict[Any, Any] | None = None
+        self.initial = fn
+        self.cancel_requests = 0
+        self.on_exit: list[Callable[[Any, Any], None]] | None = None
+
+    # --- the asyncio Task protocol subset that asyncio.timeout and aiohttp use ----
+    def cancel(self, msg: Any = None) -> bool:
+        if self.status is EXITED or self.status is EXITING:
+            return False
+        self.cancel_requests += 1
+        fut = self.fut
+        if fut is not None:
+            return bool(fut.cancel(msg=msg))
+        self.signal = ("throw", asyncio.CancelledError(msg) if msg else asyncio.CancelledError())
+        _make_runnable(self)
+        return True
+
+    def cancelling(self) -> int:
+        return self.cancel_requests
+
+    def uncancel(self) -> int:
+        if self.cancel_requests > 0:
+            self.cancel_requests -= 1
+        return self.cancel_requests
+
+    def done(self) -> bool:
+        return self.status is EXITED
+
+    def cancelled(self) -> bool:
+        return False
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        assert _node is not None
+        return _node.loop
+
+    def get_name(self) -> str:
+        return repr(self.pid)
+
+    def get_coro(self) -> Any:
+        return self.coro
+
+    def __repr__(self) -> str:
+        return f"<livelong process {self.pid!r} {self.status}>"
+
+    def _fut_done(self, fut: Any) -> None:
+        if self.fut is fut:
+            self.fut = None
+            _make_runnable(self)
+
+
+# ----------------------------------------------------------------------------------
+# Node state (module globals: one node per OS process at a time)
+
+_node: Node | None = None
+_current: Proc | None = None
+_runq: deque[Proc] = deque()
+_loop_tid: int = -1
+_get_ident = threading.get_ident
+_clock = time.perf_counter
+_node_names: dict[str, int] = {LOCAL_NODE: 0}
+_pid_cache: dict[tuple[str, int, int, int], Pid] = {}
+
+try:
+    _current_tasks: dict[Any, Any] | None = _asyncio_tasks._current_tasks  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - Python versions that keep it per thread
+    _current_tasks = None
+
+
+class _RemoteHooks:
+    """Where distribution plugs in under the primitives.  Default: no distribution."""
+
+    def send(self, pid: Pid, msg: Any) -> None:
+        logger.debug("dropping message to %r: node %s is not connected", pid, pid.node)
+
+    def send_name(self, name: str, node: str, msg: Any) -> None:
+        logger.debug("dropping message to %s on %s: not connected", name, node)
+
+    def link(self, local: Pid, remote: Pid) -> bool:
+        return False
+
+    def unlink(self, local: Pid, remote: Pid) -> None:
+        return None
+
+    def exit(self, from_: Pid, to: Pid, reason: Any) -> None:
+        return None
+
+    def monitor(self, watcher: Pid, target: Pid, ref: Ref) -> bool:
+        return False
+
+    def demonitor(self, watcher: Pid, target: Pid, ref: Ref) -> None:
+        return None
+
+
+remote = _RemoteHooks()
+
+
+def node_index(node: str) -> int:
+    idx = _node_names.get(node)
+    if idx is None:
+        idx = _node_names[node] = len(_node_names)
+    return idx
+
+
+def local_node_name() -> str:
+    return _node.name if _node is not None else LOCAL_NODE
+
+
+def pid_for(node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
+    """The pid with these fields: the live process's own pid object when it is local."""
+    n = _node
+    if n is not None and node == n.name:
+        proc = n.procs.get(id)
+        if proc is not None and proc.pid.serial == serial:
+            return proc.pid
+        return Pid(node, id, serial, creation)
+    return Pid(node, id, serial, creation)
+
+
+def current_node() -> Node:
+    n = _node
+    if n is None:
+        raise NotInProcessError(
+            "no livelong node is running: start one with livelong.run(main) or livelong.start()"
+        )
+    return n
+
+
+def current_proc(what: str) -> Proc:
+    """The running process, or a clear error naming ``what`` needed one."""
+    proc = _current
+    if proc is None or _get_ident() != _loop_tid:
+        raise NotInProcessError(f"{what} must be called inside a livelong process")
+    return proc
+
+
+def _kick() -> None:
+    n = _node
+    if n is not None and not n.scheduled:
+        n.scheduled = True
+        if _get_ident() == _loop_tid:
+            n.loop.call_soon(n._run_slice)
+        else:
+            n.loop.call_soon_threadsafe(n._run_slice)
+
+
+def _make_runnable(proc: Proc) -> None:
+    st = proc.status
+    if st is WAITING or st is SUSPENDED:
+        t = proc.timer
+        if t is not None:
+            proc.timer = None
+            t[0].cancel()
+        fut = proc.fut
+        if fut is not None:
+            proc.fut = None
+            fut.remove_done_callback(proc._fut_done)
+            fut.cancel()
+        proc.status = RUNNABLE
+        _runq.append(proc)
+        _kick()
+
+
+# ----------------------------------------------------------------------------------
+# send and receive: the hot paths
+
+
+def deliver(proc: Proc, msg: Any) -> None:
+    """Put ``msg`` in ``proc``'s mailbox and wake it if it waits in receive."""
+    proc.mailbox.append(msg)
+    if proc.status is WAITING:
+        proc.status = RUNNABLE
+        _runq.append(proc)
+        n = _node
+        if n is not None and not n.scheduled:
+            _kick()
+
+
+def send(dest: Any, msg: Any) -> Any:
+    """Send ``msg`` to a pid or a registered name; returns ``msg``.  Never blocks;
+    a message to a dead pid is dropped, as in Erlang."""
+    if _get_ident() != _loop_tid:
+        return _send_from_thread(dest, msg)
+    cur = _current
+    if cur is not None:
+        cur.reductions += 1
+    if type(dest) is Pid:
+        proc = dest._proc
+        if proc is not None:
+            if _copy:
+                msg = _isolate(msg)
+            proc.mailbox.append(msg)
+            if proc.status is WAITING:
+                proc.status = RUNNABLE
+                _runq.append(proc)
+                if not _node.scheduled:  # type: ignore[union-attr]
+                    _kick()
+        elif _node is not None and dest.node != _node.name:
+            remote.send(dest, _isolate(msg) if _copy else msg)
+        return msg
+    return _send_slow(dest, msg)
+
+
+def _send_slow(dest: Any, msg: Any) -> Any:
+    n = current_node()
+    if isinstance(dest, str):
+        proc = n.names.get(dest)
+        if proc is None:
+            raise ValueError(f"send: no process is registered as {dest!r}")
+        deliver(proc, _isolate(msg) if _copy else msg)
+        return msg
+    if type(dest) is tuple and len(dest) == 2 and isinstance(dest[0], str):
+        name, node = dest
+        if node == n.name:
+            return _send_slow(name, msg)
+        remote.send_name(name, str(node), _isolate(msg) if _copy else msg)
+        return msg
+    if isinstance(dest, Pid):
+        return send(Pid(dest.node, dest.id, dest.serial, dest.creation), msg)
+    raise TypeError(
+        f"send: destination must be a Pid, a registered name (str) or a "
+        f"(name, node) tuple, not {type(dest).__name__}: {dest!r}"
+    )
+
+
+def _send_from_thread(dest: Any, msg: Any) -> Any:
+    n = current_node()
+    if not isinstance(dest, (Pid, str, tuple)):
+        raise TypeError(
+            f"send: destination must be a Pid, a registered name (str) or a "
+            f"(name, node) tuple, not {type(dest).__name__}: {dest!r}"
+        )
+    if _copy:
+        msg = _isolate(msg)
+    n.call_threadsafe(_send_ignoring_unknown, dest, msg)
+    return msg
+
+
+def _send_ignoring_unknown(dest: Any, msg: Any) -> None:
+    try:
+        send(dest, msg)
+    except ValueError as e:
+        logger.warning("%s", e)
+
+
+@types.coroutine
+def receive(*patterns: Any, timeout: float | None = None) -> Any:
+    """``await receive()``: the oldest message.  With patterns, the oldest message
+    matching any of them; the others stay in order.  ``timeout`` in seconds raises
+    :class:`TimeoutError`; ``timeout=0`` only looks at what is already there."""
+    proc = _current
+    if proc is None or _get_ident() != _loop_tid:
+        raise NotInProcessError("receive() must be awaited inside a livelong process")
+    proc.reductions += 1
+    mb = proc.mailbox
+    if not patterns:
+        if mb:
+            if proc.reductions >= proc.yield_at:
+                yield _YIELD
+            return mb.popleft()
+        if timeout is not None:
+            return (yield from _receive_timed(proc, mb, (), timeout))
+        proc.status = WAITING
+        yield _WAIT
+        while not mb:  # woken without a message (cancel/throw handled by the kernel)
+            proc.status = WAITING
+            yield _WAIT
+        return mb.popleft()
+    i = 0
+    for m in mb:
+        if match_any(patterns, m):
+            del mb[i]
+            if proc.reductions >= proc.yield_at:
+                yield _YIELD
+            return m
+        i += 1
+    if timeout is not None:
+        return (yield from _receive_timed(proc, mb, patterns, timeout, i))
+    while True:
+        proc.status = WAITING
+        yield _WAIT
+        n = len(mb)
+        while i < n:
+            m = mb[i]
+            if match_any(patterns, m):
+                del mb[i]
+                return m
+            i += 1
+
+
+def _receive_timed(
+    proc: Proc, mb: deque[Any], patterns: tuple[Any, ...], timeout: float, i: int = 0
+) -> Any:
+    if timeout < 0:
+        raise ValueError(f"receive: timeout must be >= 0 seconds, got {timeout!r}")
+    if timeout == 0:
+        raise TimeoutError("receive: no matching message (timeout=0)")
+    assert _node is not None
+    cell: list[Any] = [None]
+    cell[0] = _node.loop.call_later(timeout, _on_receive_timeout, proc, cell)
+    proc.timer = cell
+    proc.timed_out = False
+    try:
+        while True:
+            proc.status = WAITING
+            yield _WAIT
+            n = len(mb)
+            while i < n:
+                m = mb[i]
+                if not patterns or match_any(patterns, m):
+                    del mb[i]
+                    return m
+                i += 1
+            if proc.timed_out:
+                raise TimeoutError(f"receive: no matching message within {timeout} s")
+    finally:
+        proc.timed_out = False
+        if proc.timer is cell:
+            proc.timer = None
+            cell[0].cancel()
+
+
+def _on_receive_timeout(proc: Proc, cell: list[Any]) -> None:
+    if proc.timer is cell:
+        proc.timer = None
+        proc.timed_out = True
+        if proc.status is WAITING:
+            proc.status = RUNNABLE
+            _runq.append(proc)
+            _kick()
+
+
+# ----------------------------------------------------------------------------------
+# isolation of messages
+
+
+_copy = False
+_IMMUTABLE = frozenset({int, float, str, bytes, bool, type(None), complex, Pid, Ref, range})
+
+
+def _isolate(msg: Any) -> Any:
+    """Copy what a receiver could see mutated (copy mode): immutable data is shared."""
+    tp = type(msg)
+    if tp in _IMMUTABLE:
+        return msg
+    if tp is tuple or tp is frozenset:
+        for item in msg:
+            if type(item) not in _IMMUTABLE:
+                break
+        else:
+            return msg
+    import copy
+
+    return copy.deepcopy(msg)
+
+
+def set_copy_messages(on: bool) -> None:
+    global _copy
+    _copy = bool(on)
+
+
+# ----------------------------------------------------------------------------------
+# the node: spawning, the slice, exits
+
+
+class Node:
+    """A livelong node: one event loop, one run queue, its processes and names.
+
+    Its public methods are thread-safe: code in other threads (or plain asyncio code
+    in the loop's thread) spawns into the node and sends to it through them.
+    """
+
+    def __init__(
+        self,
+        name: str = LOCAL_NODE,
+        *,
+        copy_messages: bool = False,
+        watchdog_seconds: float | None = 2.0,
+    ) -> None:
+        self.name = name
+        self.creation = 0
+        self.copy_messages = copy_messages
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self.thread_id = -1
+        self.procs: dict[int, Proc] = {}
+        self.names: dict[str, Proc] = {}
+        self.timers: dict[Ref, Any] = {}
+        self.scheduled = False
+        self.ids = itertools.count(80)
+        self.started_at = time.time()
+        self.watchdog_seconds = watchdog_seconds
+        self._watchdog: Watchdog | None = None
+        self.stopping = False
+
+    # --- attaching to an event loop ---------------------------------------------
+    def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Make this the node of ``loop`` (default: the running loop) and this thread."""
+        global _node, _loop_tid
+        if _node is not None and _node is not self:
+            raise RuntimeError(
+                f"a livelong node ({_node.name}) is already running in this OS process; "
+                "one node runs per OS process"
+            )
+        self.loop = loop if loop is not None else asyncio.get_running_loop()
+        self.thread_id = threading.get_ident()
+        _node = self
+        _loop_tid = self.thread_id
+        _runq.clear()
+        _node_names[self.name] = 0
+        set_copy_messages(self.copy_messages)
+        if self.watchdog_seconds is not None:
+            self._watchdog = Watchdog(self, self.watchdog_seconds)
+            self._watchdog.start()
+
+    def detach(self) -> None:
+        """Stop every process left (their ``finally`` blocks run) and release the node."""
+        global _node, _loop_tid, _current
+        self.stopping = True
+        if self._watchdog is not None:
+            self._watchdog.stop()
+        for proc in list(self.procs.values()):
+            _current = proc
+            try:
+                self._close(proc)
+            finally:
+                _current = None
+            self._cleanup(proc, "shutdown", None)
+        for h in self.timers.values():
+            h.cancel()
+        self.timers.clear()
+        _runq.clear()
+        if _node is self:
+            _node = None
+            _loop_tid = -1
+
+    def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
+        if _get_ident() == self.thread_id:
+            fn(*args)
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)
+
+    # --- spawning ------------------------------------------------------------------
+    def spawn_proc(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Proc:
+        if not callable(fn):
+            raise TypeError(f"spawn: expected a function to run, got {fn!r}")
+        pid = Pid(self.name, next(self.ids), 0, self.creation)
+        proc = Proc(pid, fn, args)
+        pid._proc = proc
+        self.procs[pid.id] = proc
+        return proc
+
+    def schedule_new(self, proc: Proc) -> None:
+        if _get_ident() == self.thread_id:
+            _runq.append(proc)
+            if not self.scheduled:
+                _kick()
+        else:
+            self.loop.call_soon_threadsafe(self._enqueue, proc)
+
+    def _enqueue(self, proc: Proc) -> None:
+        if proc.status is RUNNABLE and proc.coro is None and proc.start is not None:
+            _runq.append(proc)
+            _kick()
+
+    # --- the slice -------------------------------------------------------------------
+    def _run_slice(self) -> None:
+        global _current
+        rq = _runq
+        ct = _current_tasks
+        loop = self.loop
+        steps = 0
+        deadline = _clock() + SLICE_SECONDS
+        try:
+            while rq:
+                steps += 1
+                if not steps & 63 and _clock() > deadline:
+                    break
+                proc = rq.popleft()
+                _current = proc
+                if ct is not None:
+                    ct[loop] = proc
+                proc.status = RUNNING
+                proc.yield_at = proc.reductions + BUDGET
+                coro = proc.coro
+                if coro is None or proc.signal is not None:
+                    self._special_step(proc)
+                    continue
+                try:
+                    r = coro.send(None)
+                except StopIteration as e:
+                    self._continue(proc, e.value)
+                    continue
+                except BaseException as e:
+                    self._crashed(proc, e)
+                    continue
+                if r is _WAIT:
+                    continue
+                self._yielded(proc, r)
+        finally:
+            _current = None
+            if ct is not None:
+                ct.pop(loop, None)
+            self.scheduled = False
+            if rq:
+                self.scheduled = True
+                loop.call_soon(self._run_slice)
+
+    def _yielded(self, proc: Proc, r: Any) -> None:
+        if r is _WAIT:
+            return
+        if r is _YIELD or r is None:
+            proc.status = PREEMPTED
+            _runq.append(proc)
+            return
+        if getattr(r, "_asyncio_future_blocking", None) is not None:
+            if r.get_loop() is not self.loop:
+                self._throw_later(
+                    proc,
+                    RuntimeError(f"process {proc.pid!r} awaited a future of another loop: {r!r}"),
+                )
+                return
+            r._asyncio_future_blocking = False
+            proc.status = SUSPENDED
+            proc.fut = r
+            r.add_done_callback(proc._fut_done)
+            return
+        self._throw_later(
+            proc,
+            RuntimeError(
+                f"process {proc.pid!r} yielded {r!r}: await only livelong operations "
+                "and asyncio awaitables inside a process"
+            ),
+        )
+
+    def _throw_later(self, proc: Proc, exc: BaseException) -> None:
+        proc.signal = ("throw", exc)
+        proc.status = RUNNABLE
+        _runq.append(proc)
+
+    def _special_step(self, proc: Proc) -> None:
+        sig = proc.signal
+        if sig is not None:
+            proc.signal = None
+            kind, value = sig
+            if kind == "exit":
+                self._close(proc)
+                self._cleanup(proc, value, None)
+                return
+            coro = proc.coro
+            if coro is None:  # a throw before the process started: it never runs
+                self._crashed(proc, value)
+                return
+            try:
+                r = coro.throw(value)
+            except StopIteration as e:
+                self._continue(proc, e.value)
+                return
+            except BaseException as e:
+                self._crashed(proc, e)
+                return
+            self._yielded(proc, r)
+            return
+        start = proc.start
+        proc.start = None
+        self._continue(proc, start)
+
+    def _continue(self, proc: Proc, value: Any) -> None:
+        """A coroutine returned ``value``: follow tail calls, or end the process."""
+        while type(value) is Tail:
+            proc.reductions += 1
+            fn = value.fn
+            proc.fn = fn
+            proc.coro = None
+            try:
+                r = fn(*value.args)
+            except BaseException as e:
+                self._crashed(proc, e)
+                return
+            if type(r) is not types.CoroutineType:
+                if type(r) is not Tail and _is_awaitable(r):
+                    r = _await_it(r)
+                else:
+                    value = r
+                    if type(r) is Tail and proc.reductions >= proc.yield_at:
+                        proc.start = r
+                        proc.status = PREEMPTED
+                        _runq.append(proc)
+                        return
+                    continue
+            proc.coro = r
+            if proc.reductions >= proc.yield_at:
+                proc.status = PREEMPTED
+                _runq.append(proc)
+                return
+            try:
+                y = r.send(None)
+            except StopIteration as e:
+                value = e.value
+                continue
+            except BaseException as e:
+                self._crashed(proc, e)
+                return
+            self._yielded(proc, y)
+            return
+        self._cleanup(proc, "normal", value)
+
+    def _crashed(self, proc: Proc, e: BaseException) -> None:
+        if isinstance(e, _ExitSignal):
+            reason: Any = e.reason
+        elif isinstance(e, Exit):
+            reason = e.reason
+        elif isinstance(e, _Killed):
+            reason = "killed"
+        elif isinstance(e, GeneratorExit):
+            reason = "killed"
+        else:
+            reason = e
+            logger.error(
+                "Process %r (%s) raised an exception\n** (%s) %s",
+                proc.pid,
+                mfa_text(proc.initial),
+                type(e).__name__,
+                e,
+                exc_info=e,
+            )
+        self._cleanup(proc, reason, None)
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise e
+
+    def _close(self, proc: Proc) -> None:
+        """End ``proc``'s coroutine now, running its ``finally`` blocks."""
+        coro = proc.coro
+        proc.coro = None
+        proc.status = EXITING
+        t = proc.timer
+        if t is not None:
+            proc.timer = None
+            t[0].cancel()
+        fut = proc.fut
+        if fut is not None:
+            proc.fut = None
+            fut.remove_done_callback(proc._fut_done)
+            fut.cancel()
+        if coro is not None:
+            try:
+                coro.close()
+            except BaseException as e:  # a finally block that raised or kept going
+                logger.error("Process %r failed while exiting: %r", proc.pid, e, exc_info=e)
+
+    def _cleanup(self, proc: Proc, reason: Any, result: Any) -> None:
+        """The process is gone: unregister it and fire its links and monitors."""
+        if proc.status is EXITED:
+            return
+        proc.status = EXITED
+        pid = proc.pid
+        self.procs.pop(pid.id, None)
+        pid._proc = None
+        proc.coro = None
+        proc.start = None
+        t = proc.timer
+        if t is not None:
+            proc.timer = None
+            t[0].cancel()
+        if proc.name is not None:
+            if self.names.get(proc.name) is proc:
+                del self.names[proc.name]
+            proc.name = None
+        proc.mailbox.clear()
+        links = proc.links
+        if links:
+            proc.links = None
+            for other in links:
+                op = other._proc
+                if op is not None:
+                    if op.links is not None:
+                        op.links.discard(pid)
+                    exit_signal(op, pid, reason, linked=True)
+                elif other.node != self.name:
+                    remote.exit(pid, other, reason)
+        mons = proc.monitors
+        if mons:
+            proc.monitors = None
+            for ref, target in mons.items():
+                tp = target._proc if type(target) is Pid else None
+                if tp is not None and tp.monitored_by is not None:
+                    tp.monitored_by.pop(ref, None)
+        watchers = proc.monitored_by
+        if watchers:
+            proc.monitored_by = None
+            for ref, watcher in watchers.items():
+                wp = watcher._proc
+                down = ("DOWN", ref, "process", pid, reason)
+                if wp is not None:
+                    deliver(wp, down)
+                elif watcher.node != self.name:
+                    remote.send(watcher, down)
+        cbs = proc.on_exit
+        if cbs:
+            proc.on_exit = None
+            for cb in cbs:
+                try:
+                    cb(reason, result)
+                except Exception:
+                    logger.exception("exit callback of %r failed", pid)
+
+
+def _is_awaitable(obj: Any) -> bool:
+    return hasattr(obj, "__await__")
+
+
+async def _await_it(aw: Any) -> Any:
+    return await aw
+
+
+# ----------------------------------------------------------------------------------
+# exit signals
+
+
+def exit_signal(target: Proc, from_: Pid, reason: Any, linked: bool) -> None:
+    """Deliver an exit signal from ``from_`` to ``target`` as OTP does."""
+    if target.status is EXITED or target.status is EXITING:
+        return
+    if reason == "kill" and not linked:
+        kill(target, "killed")
+    elif target.trap_exit:
+        deliver(target, ("EXIT", from_, reason))
+    elif reason == "normal":
+        if not linked and from_ == target.pid:
+            kill(target, "normal")
+    else:
+        kill(target, reason)
+
+
+def kill(proc: Proc, reason: Any) -> None:
+    """End ``proc`` with ``reason`` as soon as possible, whatever it is doing."""
+    if proc.status is EXITED or proc.status is EXITING:
+        return
+    on_loop = _get_ident() == _loop_tid
+    if proc is _current and on_loop:
+        raise _ExitSignal(reason)
+    if not on_loop:
+        n = current_node()
+        if proc is _current and proc.status is RUNNING:
+            _interrupt_runaway(n, proc)
+        n.loop.call_soon_threadsafe(kill, proc, reason)
+        return
+    proc.signal = ("exit", reason)
+    st = proc.status
+    if st is WAITING or st is SUSPENDED:
+        _make_runnable(proc)
+    # RUNNABLE: already queued; RUNNING (another frame up the stack): handled on return
+
+
+def _interrupt_runaway(n: Node, proc: Proc) -> None:
+    """The loop thread is inside ``proc`` and may never yield: raise in that thread."""
+    reds = proc.reductions
+    time.sleep(0.02)
+    if _current is proc and proc.reductions == reds and proc.status is RUNNING:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(n.thread_id), ctypes.py_object(_Killed)
+        )
+
+
+# ----------------------------------------------------------------------------------
+# introspection helpers
+
+
+def mfa(fn: Any) -> tuple[str, str, int]:
+    """``(module, qualified name, arity)`` of a function, as Erlang's ``{M, F, A}``."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        call = getattr(fn, "__call__", None)
+        code = getattr(call, "__code__", None)
+    arity = code.co_argcount if code is not None else 0
+    if code is not None and getattr(fn, "__self__", None) is not None:
+        arity -= 1
+    module = getattr(fn, "__module__", None) or "?"
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    return (module, name, arity)
+
+
+def mfa_text(fn: Any) -> str:
+    m, f, a = mfa(fn)
+    return f"{m}.{f}/{a}" if m not in ("__main__", "?") else f"{f}/{a}"
+
+
+_INTERNAL_FILES = (__file__,)
+
+
+def current_function(proc: Proc) -> tuple[str, str, int]:
+    """Where the process is now: its innermost frame that is not livelong's own."""
+    if proc.status is RUNNING and _get_ident() != _loop_tid and _current is proc:
+        frame = sys._current_frames().get(_loop_tid)
+        best = None
+        while frame is not None:
+            if frame.f_code.co_filename not in _INTERNAL_FILES:
+                best = frame
+            else:
+                break
+            frame = frame.f_back
+        if best is not None:
+            code = best.f_code
+            return (best.f_globals.get("__name__", "?"), code.co_qualname, code.co_argcount)
+    coro = proc.coro
+    best_code = None
+    best_mod = "?"
+    while coro is not None:
+        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        if code is None or code.co_filename in _INTERNAL_FILES:
+            break
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        best_code = code
+        if frame is not None:
+            best_mod = frame.f_globals.get("__name__", "?")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    if best_code is not None:
+        return (best_mod, best_code.co_qualname, best_code.co_argcount)
+    return mfa(proc.fn)
+
+
+def memory_of(proc: Proc) -> int:
+    """An honest estimate, in bytes, of what this process holds."""
+    size = sys.getsizeof(proc) + sys.getsizeof(proc.pid) + sys.getsizeof(proc.mailbox)
+    coro = proc.coro
+    while coro is not None:
+        size += sys.getsizeof(coro)
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    for m in list(proc.mailbox):
+        size += _deep_size(m, 2)
+    if proc.dictionary:
+        size += _deep_size(proc.dictionary, 2)
+    if proc.links:
+        size += sys.getsizeof(proc.links)
+    if proc.monitors:
+        size += sys.getsizeof(proc.monitors)
+    if proc.monitored_by:
+        size += sys.getsizeof(proc.monitored_by)
+    return size
+
+
+def _deep_size(obj: Any, depth: int) -> int:
+    size = sys.getsizeof(obj)
+    if depth <= 0:
+        return size
+    if isinstance(obj, (tuple, list, set, frozenset)):
+        for x in obj:
+            size += _deep_size(x, depth - 1)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            size += _deep_size(k, depth - 1) + _deep_size(v, depth - 1)
+    return size
+
+
+class Watchdog:
+    """A thread that notices a process that holds the scheduler without yielding.
+
+    It answers even while the loop thread is stuck: it only reads the kernel's
+    plain data (the current process and its reduction count) and the loop thread's
+    frame."""
+
+    def __init__(self, node: Node, seconds: float) -> None:
+        self.node = node
+        self.seconds = seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="livelong-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        tick = min(0.25, self.seconds / 4)
+        seen: Proc | None = None
+        reds = -1
+        since = 0.0
+        reported = 0.0
+        while not self._stop.wait(tick):
+            if _node is not self.node:
+                return
+            cur = _current
+            now = time.monotonic()
+            if cur is None or cur is not seen or cur.reductions != reds:
+                seen = cur
+                reds = cur.reductions if cur is not None else -1
+                since = now
+                reported = 0.0
+                continue
+            stuck = now - since
+            if stuck >= self.seconds and now - reported >= max(self.seconds, 10.0):
+                reported = now
+                m, f, a = current_function(cur)
+                logger.warning(
+                    "runaway process %r has run for %.1f s without yielding to the "
+                    "scheduler, in %s.%s/%d; other processes wait. Stop it with "
+                    "Process.exit(pid, 'kill') from another thread.",
+                    cur.pid,
+                    stuck,
+                    m,
+                    f,
+                    a,
+                )
