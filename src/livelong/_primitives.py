@@ -42,12 +42,19 @@ def _caller() -> k.Proc | None:
 
 def spawn(fn: Callable[..., Any], *args: Any) -> Pid:
     """Start a process running ``fn(*args)`` (async or plain); returns its pid at once."""
-    node = current_node()
+    node = k._node
+    if node is None:
+        node = current_node()  # raises the clear "no node" error
     proc = node.spawn_proc(fn, args)
-    cur = _caller()
-    if cur is not None:
-        cur.reductions += 1
-    node.schedule_new(proc)
+    if k._get_ident() == k._loop_tid:
+        cur = k._current
+        if cur is not None:
+            cur.reductions += 1
+        k._runq.append(proc)
+        if not node.scheduled:
+            k._kick()
+    else:
+        node.schedule_new(proc)
     return proc.pid
 
 

@@ -38,8 +38,14 @@ class Node(k.Node):
         *,
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
+        gc_threshold: int | None = k.GC_THRESHOLD,
     ) -> None:
-        super().__init__(name, copy_messages=copy_messages, watchdog_seconds=watchdog_seconds)
+        super().__init__(
+            name,
+            copy_messages=copy_messages,
+            watchdog_seconds=watchdog_seconds,
+            gc_threshold=gc_threshold,
+        )
         self._thread: threading.Thread | None = None
 
     # --- thread-safe API ------------------------------------------------------------

@@ -17,7 +17,7 @@ LOCAL_NODE = "nonode@nohost"
 class Pid:
     """A process identifier, printed the Erlang way: ``#PID<0.84.0>``."""
 
-    __slots__ = ("node", "id", "serial", "creation", "_proc", "_hash")
+    __slots__ = ("node", "id", "serial", "creation", "_proc")
 
     node: str
     id: int
@@ -32,13 +32,12 @@ class Pid:
         self.serial = serial
         self.creation = creation
         self._proc = proc
-        self._hash = hash((node, id, serial, creation))
 
     def _key(self) -> tuple[str, int, int, int]:
         return (self.node, self.id, self.serial, self.creation)
 
     def __hash__(self) -> int:
-        return self._hash
+        return self.id  # equal pids have equal ids; other fields only break ties
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Pid:

@@ -1,0 +1,265 @@
+"""Links, monitors, exit signals and trap_exit, as OTP does them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import livelong
+from livelong import (
+    ANY,
+    Process,
+    Ref,
+    demonitor,
+    link,
+    monitor,
+    receive,
+    self,
+    send,
+    spawn,
+    spawn_link,
+    spawn_monitor,
+    unlink,
+)
+
+
+def run(main):
+    return livelong.run(main)
+
+
+async def wait_forever():
+    await receive("never")
+
+
+async def crash_after(msg):
+    await receive(msg)
+    raise RuntimeError("crashed on purpose")
+
+
+def test_spawn_monitor_returns_pid_and_ref_and_delivers_down():
+    async def main():
+        pid, ref = spawn_monitor(lambda: None)
+        assert isinstance(ref, Ref)
+        return pid, ref, await receive(("DOWN", ref, ANY, ANY, ANY))
+
+    pid, ref, down = run(main)
+    assert down == ("DOWN", ref, "process", pid, "normal")
+
+
+def test_monitor_of_a_dead_pid_gives_noproc_at_once():
+    async def main():
+        pid = spawn(lambda: None)
+        await Process.sleep(0.01)
+        ref = monitor(pid)
+        return pid, ref, await receive(timeout=0)
+
+    pid, ref, down = run(main)
+    assert down == ("DOWN", ref, "process", pid, "noproc")
+
+
+def test_monitor_reports_the_crash_reason_as_the_exception(caplog):
+    async def boom():
+        raise ZeroDivisionError("nope")
+
+    async def main():
+        pid, ref = spawn_monitor(boom)
+        return await receive(("DOWN", ref, "process", pid, ANY))
+
+    with caplog.at_level(logging.ERROR, logger="livelong"):
+        down = run(main)
+    reason = down[4]
+    assert isinstance(reason, ZeroDivisionError) and str(reason) == "nope"
+    # a crash report with the traceback went through logging
+    rec = [r for r in caplog.records if r.name == "livelong" and r.exc_info]
+    assert rec and "raised an exception" in rec[0].getMessage()
+    assert "ZeroDivisionError" in caplog.text and "boom" in caplog.text
+
+
+def test_demonitor_stops_delivery_and_flush_drops_a_delivered_down():
+    async def main():
+        pid = spawn(wait_forever)
+        ref = monitor(pid)
+        demonitor(ref)
+        Process.exit(pid, "kill")
+        await Process.sleep(0.01)
+        with pytest.raises(TimeoutError):
+            await receive(timeout=0)
+        pid2 = spawn(lambda: None)
+        ref2 = monitor(pid2)
+        await Process.sleep(0.01)
+        demonitor(ref2, flush=True)
+        with pytest.raises(TimeoutError):
+            await receive(timeout=0)
+        return True
+
+    assert run(main)
+
+
+def test_crash_kills_linked_process_that_does_not_trap():
+    async def middle(parent):
+        child = spawn_link(crash_after, "go")
+        send(parent, ("child", child))
+        await receive("never")
+
+    async def main():
+        mid, ref = spawn_monitor(middle, self())
+        _, child = await receive(("child", ANY))
+        send(child, "go")
+        down = await receive(("DOWN", ref, ANY, ANY, ANY))
+        return down[4]
+
+    reason = run(main)
+    assert isinstance(reason, RuntimeError)
+
+
+def test_trap_exit_turns_exit_signals_into_messages():
+    async def main():
+        assert Process.flag("trap_exit", True) is False
+        assert Process.flag("trap_exit", True) is True
+        child = spawn_link(crash_after, "go")
+        send(child, "go")
+        msg = await receive(("EXIT", child, ANY))
+        normal = spawn_link(lambda: None)
+        msg2 = await receive(("EXIT", normal, ANY))
+        return msg, msg2
+
+    (tag, _, reason), (_, _, reason2) = run(main)
+    assert tag == "EXIT" and isinstance(reason, RuntimeError)
+    assert reason2 == "normal"
+
+
+def test_normal_exit_is_ignored_by_non_trapping_links():
+    async def main():
+        spawn_link(lambda: None)
+        await Process.sleep(0.02)
+        return "survived"
+
+    assert run(main) == "survived"
+
+
+def test_kill_is_untrappable_and_propagates_as_killed():
+    async def trapper(parent):
+        Process.flag("trap_exit", True)
+        send(parent, "ready")
+        await receive("never")
+
+    async def main():
+        Process.flag("trap_exit", True)
+        t = spawn_link(trapper, self())
+        await receive("ready")
+        Process.exit(t, "kill")
+        return await receive(("EXIT", t, ANY))
+
+    assert run(main)[2] == "killed"
+
+
+def test_exit_signal_with_reason_kills_non_trapping_and_notifies_trapping():
+    async def main():
+        victim, ref = spawn_monitor(wait_forever)
+        Process.exit(victim, "custom")
+        down = await receive(("DOWN", ref, ANY, ANY, ANY))
+        # a non-trapping process ignores an exit signal "normal" from another process
+        survivor = spawn(wait_forever)
+        Process.exit(survivor, "normal")
+        await Process.sleep(0.01)
+        alive = Process.alive(survivor)
+        # a trapping one gets it as a message
+        Process.flag("trap_exit", True)
+        Process.exit(self(), "hello")
+        msg = await receive(("EXIT", ANY, ANY))
+        return down[4], alive, msg
+
+    reason, alive, msg = run(main)
+    assert reason == "custom"
+    assert alive is True
+    assert msg[0] == "EXIT" and msg[2] == "hello"
+
+
+def test_exit_normal_to_self_ends_the_caller():
+    async def me_exits(parent):
+        Process.exit(self(), "normal")
+        send(parent, "still here")
+
+    async def main():
+        pid, ref = spawn_monitor(me_exits, self())
+        return await receive()
+
+    msg = run(main)
+    assert msg[0] == "DOWN" and msg[4] == "normal"
+
+
+def test_exit_reason_raises_from_inside_and_links_see_the_reason():
+    async def quitter():
+        livelong.exit("bye")
+
+    async def main():
+        Process.flag("trap_exit", True)
+        pid = spawn_link(quitter)
+        return await receive(("EXIT", pid, ANY))
+
+    assert run(main)[2] == "bye"
+
+
+def test_unlink_prevents_propagation():
+    async def main():
+        child = spawn_link(crash_after, "go")
+        unlink(child)
+        ref = monitor(child)
+        send(child, "go")
+        await receive(("DOWN", ref, ANY, ANY, ANY))
+        return "alive"
+
+    assert run(main) == "alive"
+
+
+def test_link_to_a_dead_process_is_noproc():
+    async def main():
+        dead = spawn(lambda: None)
+        await Process.sleep(0.01)
+        Process.flag("trap_exit", True)
+        link(dead)
+        return await receive(timeout=0)
+
+    msg = run(main)
+    assert msg[0] == "EXIT" and msg[2] == "noproc"
+
+
+def test_killed_process_runs_finally_and_does_not_disturb_unlinked_ones():
+    log = []
+
+    async def guarded():
+        try:
+            await receive("never")
+        finally:
+            log.append("finally ran")
+
+    async def counter(parent, n):
+        for _ in range(n):
+            await Process.sleep(0)
+        send(parent, ("counted", n))
+
+    async def main():
+        g = spawn(guarded)
+        spawn(counter, self(), 50)
+        await Process.sleep(0)
+        Process.exit(g, "kill")
+        return await receive(("counted", ANY))
+
+    assert run(main) == ("counted", 50)
+    assert log == ["finally ran"]
+
+
+def test_a_crash_never_takes_down_the_node(caplog):
+    async def bad():
+        raise KeyError("x")
+
+    async def main():
+        for _ in range(20):
+            spawn(bad)
+        await Process.sleep(0.01)
+        pid, ref = spawn_monitor(lambda: 7)
+        return (await receive(("DOWN", ref, ANY, ANY, ANY)))[4]
+
+    with caplog.at_level(logging.CRITICAL, logger="livelong"):
+        assert run(main) == "normal"
