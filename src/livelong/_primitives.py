@@ -414,7 +414,7 @@ class Process:
 
 def process_info(proc: k.Proc) -> dict[str, Any]:
     status = proc.status
-    if status is k.SUSPENDED:
+    if status is k.SUSPENDED or status is k.WAITING_SEL:
         status = k.WAITING
     elif status is k.PREEMPTED:
         status = k.RUNNING  # busy: only waiting for its next turn on the CPU

@@ -49,6 +49,7 @@ RUNNING = "running"
 RUNNABLE = "runnable"
 PREEMPTED = "preempted"  # put back in the queue after spending its budget: "running"
 WAITING = "waiting"  # in receive: a message makes it runnable
+WAITING_SEL = "waiting "  # in a selective receive: only a matching message wakes it
 SUSPENDED = "suspended"  # awaiting an asyncio future: only the future wakes it
 EXITING = "exiting"
 EXITED = "exited"
@@ -125,6 +126,7 @@ class Proc:
         "coro",
         "fn",
         "start",
+        "patterns",
         "mailbox",
         "scanned",
         "timer",
@@ -151,6 +153,7 @@ class Proc:
         self.coro: Any = None
         self.fn = fn
         self.start: Tail | None = Tail(fn, args)
+        self.patterns: tuple[Any, ...] = ()
         self.mailbox: deque[Any] = deque()
         self.scanned = 0
         self.timer: Any = None
@@ -311,7 +314,7 @@ def _kick() -> None:
 
 def _make_runnable(proc: Proc) -> None:
     st = proc.status
-    if st is WAITING or st is SUSPENDED:
+    if st is WAITING or st is WAITING_SEL or st is SUSPENDED:
         t = proc.timer
         if t is not None:
             proc.timer = None
@@ -333,7 +336,8 @@ def _make_runnable(proc: Proc) -> None:
 def deliver(proc: Proc, msg: Any) -> None:
     """Put ``msg`` in ``proc``'s mailbox and wake it if it waits in receive."""
     proc.mailbox.append(msg)
-    if proc.status is WAITING:
+    st = proc.status
+    if st is WAITING or (st is WAITING_SEL and match_any(proc.patterns, msg)):
         proc.status = RUNNABLE
         _runq.append(proc)
         n = _node
@@ -355,11 +359,16 @@ def send(dest: Any, msg: Any) -> Any:
             if _copy:
                 msg = _isolate(msg)
             proc.mailbox.append(msg)
-            if proc.status is WAITING:
+            st = proc.status
+            if st is WAITING:
                 proc.status = RUNNABLE
                 _runq.append(proc)
                 if not _node.scheduled:  # type: ignore[union-attr]
                     _kick()
+            elif st is WAITING_SEL and match_any(proc.patterns, msg):
+                proc.status = RUNNABLE
+                _runq.append(proc)
+                _kick()
         elif _node is not None and dest.node != _node.name:
             remote.send(dest, _isolate(msg) if _copy else msg)
         return msg
@@ -442,7 +451,8 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
     if timeout is not None:
         return (yield from _receive_timed(proc, mb, patterns, timeout, i))
     while True:
-        proc.status = WAITING
+        proc.patterns = patterns
+        proc.status = WAITING_SEL
         yield _WAIT
         n = len(mb)
         while i < n:
@@ -467,7 +477,11 @@ def _receive_timed(
     proc.timed_out = False
     try:
         while True:
-            proc.status = WAITING
+            if patterns:
+                proc.patterns = patterns
+                proc.status = WAITING_SEL
+            else:
+                proc.status = WAITING
             yield _WAIT
             n = len(mb)
             while i < n:
@@ -489,7 +503,7 @@ def _on_receive_timeout(proc: Proc, cell: list[Any]) -> None:
     if proc.timer is cell:
         proc.timer = None
         proc.timed_out = True
-        if proc.status is WAITING:
+        if proc.status is WAITING or proc.status is WAITING_SEL:
             proc.status = RUNNABLE
             _runq.append(proc)
             _kick()
@@ -924,7 +938,7 @@ def kill(proc: Proc, reason: Any) -> None:
         return
     proc.signal = ("exit", reason)
     st = proc.status
-    if st is WAITING or st is SUSPENDED:
+    if st is WAITING or st is WAITING_SEL or st is SUSPENDED:
         _make_runnable(proc)
     # RUNNABLE: already queued; RUNNING (another frame up the stack): handled on return
 
