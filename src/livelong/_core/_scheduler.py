@@ -423,7 +423,7 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
     matching any of them; the others stay in order.  ``timeout`` in seconds raises
     :class:`TimeoutError`; ``timeout=0`` only looks at what is already there."""
     proc = _current
-    if proc is None or _get_ident() != _loop_tid:
+    if proc is None:  # (no thread check here: it costs 10% of a message hop)
         raise NotInProcessError("receive() must be awaited inside a livelong process")
     proc.reductions += 1
     mb = proc.mailbox
@@ -661,6 +661,7 @@ class Node:
         ct = _current_tasks
         loop = self.loop
         steps = 0
+        budget = BUDGET
         deadline = _clock() + SLICE_SECONDS
         try:
             while rq:
@@ -672,7 +673,7 @@ class Node:
                 if ct is not None:
                     ct[loop] = proc
                 proc.status = RUNNING
-                proc.yield_at = proc.reductions + BUDGET
+                proc.yield_at = proc.reductions + budget
                 coro = proc.coro
                 if coro is None or proc.signal is not None:
                     self._special_step(proc)
@@ -807,6 +808,11 @@ class Node:
             reason = "killed"
         else:
             reason = e
+            tb = e.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename in _INTERNAL_FILES:
+                tb = tb.tb_next  # the kernel's own frames say nothing about the crash
+            if tb is not None:
+                e.__traceback__ = tb
             logger.error(
                 "Process %r (%s) raised an exception\n** (%s) %s",
                 proc.pid,
