@@ -770,7 +770,7 @@ class Node:
                 self._crashed(proc, e)
                 return
             if type(r) is not types.CoroutineType:
-                if type(r) is not Tail and _is_awaitable(r):
+                if r is not None and type(r) is not Tail and _is_awaitable(r):
                     r = _await_it(r)
                 else:
                     value = r

@@ -1,0 +1,48 @@
+"""Helpers for testing code built on livelong, in the spirit of ExUnit's
+``assert_receive``/``refute_receive``.
+
+>>> import livelong
+>>> from livelong.testing import assert_receive, refute_receive
+>>> async def main():
+...     livelong.send(livelong.self(), ("pong", 1))
+...     msg = await assert_receive(("pong", livelong.ANY))
+...     await refute_receive(timeout=0.01)
+...     return msg
+>>> livelong.run(main)
+('pong', 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._core._scheduler import current_proc, receive
+
+__all__ = ["assert_receive", "refute_receive", "mailbox"]
+
+
+async def assert_receive(*patterns: Any, timeout: float = 0.1) -> Any:
+    """Receive a message matching any of ``patterns`` (any message if none) within
+    ``timeout`` seconds, or fail with an AssertionError listing the mailbox."""
+    try:
+        return await receive(*patterns, timeout=timeout)
+    except TimeoutError:
+        want = ", ".join(map(repr, patterns)) or "any message"
+        raise AssertionError(
+            f"no message matching {want} within {timeout} s; mailbox: {mailbox()!r}"
+        ) from None
+
+
+async def refute_receive(*patterns: Any, timeout: float = 0.1) -> None:
+    """Fail with an AssertionError if a message matching ``patterns`` (any message if
+    none) arrives within ``timeout`` seconds.  The mailbox is left as it was."""
+    try:
+        msg = await receive(*patterns, timeout=timeout)
+    except TimeoutError:
+        return
+    raise AssertionError(f"unexpected message {msg!r}")
+
+
+def mailbox() -> list[Any]:
+    """A snapshot of the calling process's mailbox."""
+    return list(current_proc("mailbox()").mailbox)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import livelong
+import livelong.testing
+from livelong.testing import assert_receive, mailbox, refute_receive
+
+
+def test_assert_and_refute_receive():
+    async def main():
+        me = livelong.self()
+        livelong.send(me, "other")
+        with pytest.raises(AssertionError, match=r"no message matching 'want'.*mailbox: \['other'\]"):
+            await assert_receive("want", timeout=0.01)
+        with pytest.raises(AssertionError, match="unexpected message 'other'"):
+            await refute_receive(timeout=0.01)
+        livelong.send(me, "want")
+        await refute_receive("nothing", timeout=0.01)
+        got = await assert_receive("want")
+        return got, mailbox()
+
+    assert livelong.run(main) == ("want", [])
+
+
+def test_testing_doctest():
+    result = doctest.testmod(livelong.testing)
+    assert result.attempted > 0 and result.failed == 0
