@@ -91,7 +91,9 @@ class Node(k.Node):
         """From another thread: run ``fn(*args)`` in a new process of this node and
         return its result (re-raising its exception).  Blocks the calling thread."""
         if threading.get_ident() == self.thread_id:
-            raise RuntimeError("Node.call blocks: from the node's own thread use `await node.acall(...)`")
+            raise RuntimeError(
+                "Node.call blocks: from the node's own thread use `await node.acall(...)`"
+            )
         fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
         self.spawn_watched(fn, args, lambda reason, result: _settle(fut, reason, result))
         return fut.result(timeout)

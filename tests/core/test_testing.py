@@ -13,7 +13,8 @@ def test_assert_and_refute_receive():
     async def main():
         me = livelong.self()
         livelong.send(me, "other")
-        with pytest.raises(AssertionError, match=r"no message matching 'want'.*mailbox: \['other'\]"):
+        no_match = r"no message matching 'want'.*mailbox: \['other'\]"
+        with pytest.raises(AssertionError, match=no_match):
             await assert_receive("want", timeout=0.01)
         with pytest.raises(AssertionError, match="unexpected message 'other'"):
             await refute_receive(timeout=0.01)

@@ -38,7 +38,7 @@ def match(pattern: Any, msg: Any) -> bool:
     if tp is tuple or tp is list:
         if type(msg) is not tp or len(msg) != len(pattern):
             return False
-        for p, m in zip(pattern, msg):
+        for p, m in zip(pattern, msg, strict=True):
             if not match(p, m):
                 return False
         return True

@@ -967,7 +967,7 @@ def mfa(fn: Any) -> tuple[str, str, int]:
     """``(module, qualified name, arity)`` of a function, as Erlang's ``{M, F, A}``."""
     code = getattr(fn, "__code__", None)
     if code is None:
-        call = getattr(fn, "__call__", None)
+        call = getattr(type(fn), "__call__", None)  # noqa: B004 (a callable object)
         code = getattr(call, "__code__", None)
     arity = code.co_argcount if code is not None else 0
     if code is not None and getattr(fn, "__self__", None) is not None:
@@ -1003,11 +1003,11 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
     best_code = None
     best_mod = "?"
     while coro is not None:
-        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-        if code is None or code.co_filename in _INTERNAL_FILES:
+        ccode = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        if ccode is None or ccode.co_filename in _INTERNAL_FILES:
             break
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        best_code = code
+        best_code = ccode
         if frame is not None:
             best_mod = frame.f_globals.get("__name__", "?")
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
