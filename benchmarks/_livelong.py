@@ -1,0 +1,257 @@
+"""The livelong side of each benchmark.  Every function runs in a fresh
+subprocess (see :mod:`._worker`) and returns a dict of figures.
+
+Each one does what its counterpart in ``ring.erl`` does, step for step."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from typing import Any
+
+import livelong
+from livelong import Process, receive, send, spawn, spawn_monitor, tail
+
+from . import _memory
+
+now = time.perf_counter
+
+
+# --- ring: N processes pass an integer token around, `laps` times; µs per hop ---------
+async def _ring_member(main: livelong.Pid) -> None:
+    _, nxt = await receive()  # ("next", pid)
+    send(main, "ready")
+    while True:
+        t = await receive()
+        if t == 0:
+            send(main, "ring_done")
+        elif type(t) is int:
+            send(nxt, t - 1)
+        else:  # "stop"
+            return
+
+
+async def _ring_once(n: int, laps: int) -> float:
+    me = livelong.self()
+    pids = [spawn(_ring_member, me) for _ in range(n)]
+    for p, nxt in zip(pids, pids[1:] + pids[:1]):
+        send(p, ("next", nxt))
+    for _ in range(n):
+        await receive()  # "ready"
+    hops = n * laps
+    t0 = now()
+    send(pids[0], hops)
+    await receive()  # "ring_done"
+    t1 = now()
+    for p in pids:
+        send(p, "stop")
+    return (t1 - t0) * 1e6 / hops
+
+
+def ring(n: int, laps: int, repeat: int) -> dict[str, Any]:
+    async def main() -> float:
+        return min([await _ring_once(n, laps) for _ in range(repeat)])
+
+    return {"value": livelong.run(main)}
+
+
+# --- ring written with tail calls instead of a while loop (the Erlang shape) -----------
+async def _tail_member(main: livelong.Pid) -> Any:
+    _, nxt = await receive()
+    send(main, "ready")
+    return tail(_tail_loop, nxt, main)
+
+
+async def _tail_loop(nxt: livelong.Pid, main: livelong.Pid) -> Any:
+    t = await receive()
+    if t == 0:
+        send(main, "ring_done")
+    elif type(t) is int:
+        send(nxt, t - 1)
+    else:
+        return None
+    return tail(_tail_loop, nxt, main)
+
+
+def ring_tail(n: int, laps: int, repeat: int) -> dict[str, Any]:
+    async def once() -> float:
+        me = livelong.self()
+        pids = [spawn(_tail_member, me) for _ in range(n)]
+        for p, nxt in zip(pids, pids[1:] + pids[:1]):
+            send(p, ("next", nxt))
+        for _ in range(n):
+            await receive()
+        hops = n * laps
+        t0 = now()
+        send(pids[0], hops)
+        await receive()
+        t1 = now()
+        for p in pids:
+            send(p, "stop")
+        return (t1 - t0) * 1e6 / hops
+
+    async def main() -> float:
+        return min([await once() for _ in range(repeat)])
+
+    return {"value": livelong.run(main)}
+
+
+# --- spawn: N processes that exit at once; wait for every DOWN; µs per spawn ----------
+async def _noop() -> None:
+    return None
+
+
+def spawn_many(n: int, repeat: int) -> dict[str, Any]:
+    async def once() -> float:
+        t0 = now()
+        for _ in range(n):
+            spawn_monitor(_noop)
+        for _ in range(n):
+            m = await receive()
+            if m[0] != "DOWN":
+                raise AssertionError(f"unexpected message {m!r}")
+        t1 = now()
+        return (t1 - t0) * 1e6 / n
+
+    async def main() -> float:
+        return min([await once() for _ in range(repeat)])
+
+    return {"value": livelong.run(main)}
+
+
+# --- idle: N processes alive at once, each waiting in receive; bytes per process ------
+async def _idle_loop() -> None:
+    await receive()  # "stop"
+
+
+def idle(n: int) -> dict[str, Any]:
+    async def main() -> dict[str, Any]:
+        gc.collect()
+        before = _memory.rss()
+        gc.disable()  # memory is the figure here; the collector only costs time
+        pids = [spawn(_idle_loop) for _ in range(n)]
+        # every new process is ahead of us in the run queue: once we run again they
+        # have all reached their receive
+        await asyncio.sleep(0)
+        status = Process.info(pids[-1], "status")
+        if status != "waiting":
+            raise AssertionError(f"last idle process is {status}, not waiting")
+        gc.enable()
+        gc.collect()
+        after = _memory.rss()
+        reported = Process.info(pids[-1], "memory")
+        return {
+            "value": (after - before) / n,
+            "process_info_memory": reported,
+            "processes": len(Process.list()),
+        }
+
+    return livelong.run(main)  # type: ignore[no-any-return]
+
+
+# --- tail: a process loops N times by tail calls; time and peak memory growth ---------
+async def _count(n: int) -> Any:
+    if n == 0:
+        return 0
+    return tail(_count, n - 1)
+
+
+def tail_loop(n: int) -> dict[str, Any]:
+    async def main() -> dict[str, Any]:
+        gc.collect()
+        exact = _memory.reset_peak()
+        before = _memory.rss()
+        t0 = now()
+        spawn_monitor(_count, n)
+        m = await receive()
+        t1 = now()
+        if m[0] != "DOWN" or m[4] != "normal":
+            raise AssertionError(f"tail loop ended with {m!r}")
+        growth = _memory.peak() - before
+        return {
+            "value": (t1 - t0) * 1e6 / n,
+            "peak_growth_bytes": max(0, growth),
+            "peak_exact": exact,
+        }
+
+    return livelong.run(main)  # type: ignore[no-any-return]
+
+
+# --- GenServer call round trip ---------------------------------------------------------
+def genserver(n: int, repeat: int) -> dict[str, Any]:
+    GenServer = getattr(livelong, "GenServer", None)
+    Reply = getattr(livelong, "Reply", None)
+    if GenServer is None or Reply is None:
+        return {"skip": "livelong.GenServer / livelong.Reply not available yet (issue 3)"}
+
+    class Counter(GenServer):  # type: ignore[misc, valid-type]
+        async def init(self, arg: int) -> int:
+            return arg
+
+        async def handle_call(self, req: Any, from_: Any, state: int) -> Any:
+            return Reply(state, state + 1)
+
+    async def once() -> float:
+        pid = await Counter.start_link(0)
+        call = GenServer.call
+        t0 = now()
+        for _ in range(n):
+            await call(pid, "get")
+        t1 = now()
+        if await call(pid, "get") != n:
+            raise AssertionError("the counter lost calls")
+        stop = getattr(GenServer, "stop", None)
+        if stop is not None:
+            await stop(pid)
+        return (t1 - t0) * 1e6 / n
+
+    async def main() -> float:
+        return min([await once() for _ in range(repeat)])
+
+    return {"value": livelong.run(main)}
+
+
+# --- supervisor: a permanent child that crashes at once; restarts per second ----------
+def supervisor(n: int, repeat: int) -> dict[str, Any]:
+    from . import _supervisor_adapter as adapter
+
+    problem = adapter.unavailable()
+    if problem:
+        return {"skip": problem}
+    # supervisor reports are not printed on either side (ring.erl sets the OTP
+    # logger level to none): this measures restarts, not the logger
+    logging.disable(logging.CRITICAL)
+
+    async def once() -> float:
+        me = livelong.self()
+        sup = await adapter.start(me, n + 10)
+        await receive()  # the first start
+        t0 = now()
+        for _ in range(n):
+            await receive()  # "started"
+        t1 = now()
+        await adapter.stop(sup)
+        while True:  # flush
+            try:
+                await receive(timeout=0)
+            except TimeoutError:
+                break
+        return n / (t1 - t0)
+
+    async def main() -> float:
+        return max([await once() for _ in range(repeat)])
+
+    return {"value": livelong.run(main)}
+
+
+BENCHES = {
+    "ring": ring,
+    "ring_tail": ring_tail,
+    "spawn": spawn_many,
+    "idle": idle,
+    "tail": tail_loop,
+    "genserver": genserver,
+    "supervisor": supervisor,
+}
