@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import _memory
@@ -32,7 +33,7 @@ async def _ring_once(n: int, laps: int) -> float:
     me: asyncio.Queue[Any] = asyncio.Queue()
     boxes: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(n)]
     tasks = [asyncio.create_task(_ring_member(b, me)) for b in boxes]
-    for b, nxt in zip(boxes, boxes[1:] + boxes[:1]):
+    for b, nxt in zip(boxes, boxes[1:] + boxes[:1], strict=True):
         b.put_nowait(("next", nxt))
     for _ in range(n):
         await me.get()
@@ -146,7 +147,7 @@ def genserver(n: int, repeat: int) -> dict[str, Any]:
     return {"value": asyncio.run(main())}
 
 
-BENCHES = {
+BENCHES: dict[str, Callable[..., dict[str, Any]]] = {
     "ring": ring,
     "spawn": spawn_many,
     "idle": idle,

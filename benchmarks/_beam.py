@@ -35,8 +35,9 @@ class Beam:
         )
         if res.returncode != 0:
             raise BeamError(f"erlc failed:\n{res.stdout}{res.stderr}")
-        self.release = self._eval('io:format("~s/~s", [erlang:system_info(otp_release), '
-                                  'erlang:system_info(version)])')
+        self.release = self._eval(
+            'io:format("~s/~s", [erlang:system_info(otp_release), erlang:system_info(version)])'
+        )
 
     def _flags(self) -> list[str]:
         return ["+S", str(self.schedulers)] if self.schedulers > 0 else []
@@ -56,13 +57,25 @@ class Beam:
         sched = f"+S {self.schedulers}" if self.schedulers > 0 else "default schedulers"
         return f"BEAM OTP {otp} (erts {erts}, {sched})"
 
-    def run(self, bench: str, args: list[int], timeout: float, processes: int = 0) -> dict[str, float]:
+    def run(
+        self, bench: str, args: list[int], timeout: float, processes: int = 0
+    ) -> dict[str, float]:
         """Run ``ring:main([bench | args])``; returns its ``RESULT`` figures."""
         flags = self._flags()
         if processes:
             flags += ["+P", str(max(processes * 2, 262144))]
-        cmd = [self.erl, *flags, "-noshell", "-pa", self.dir, "-run", "ring", "main", bench,
-               *map(str, args)]
+        cmd = [
+            self.erl,
+            *flags,
+            "-noshell",
+            "-pa",
+            self.dir,
+            "-run",
+            "ring",
+            "main",
+            bench,
+            *map(str, args),
+        ]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

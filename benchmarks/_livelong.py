@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import livelong
@@ -36,7 +37,7 @@ async def _ring_member(main: livelong.Pid) -> None:
 async def _ring_once(n: int, laps: int) -> float:
     me = livelong.self()
     pids = [spawn(_ring_member, me) for _ in range(n)]
-    for p, nxt in zip(pids, pids[1:] + pids[:1]):
+    for p, nxt in zip(pids, pids[1:] + pids[:1], strict=True):
         send(p, ("next", nxt))
     for _ in range(n):
         await receive()  # "ready"
@@ -79,7 +80,7 @@ def ring_tail(n: int, laps: int, repeat: int) -> dict[str, Any]:
     async def once() -> float:
         me = livelong.self()
         pids = [spawn(_tail_member, me) for _ in range(n)]
-        for p, nxt in zip(pids, pids[1:] + pids[:1]):
+        for p, nxt in zip(pids, pids[1:] + pids[:1], strict=True):
             send(p, ("next", nxt))
         for _ in range(n):
             await receive()
@@ -181,12 +182,12 @@ def tail_loop(n: int) -> dict[str, Any]:
 
 # --- GenServer call round trip ---------------------------------------------------------
 def genserver(n: int, repeat: int) -> dict[str, Any]:
-    GenServer = getattr(livelong, "GenServer", None)
-    Reply = getattr(livelong, "Reply", None)
+    GenServer: Any = getattr(livelong, "GenServer", None)
+    Reply: Any = getattr(livelong, "Reply", None)
     if GenServer is None or Reply is None:
         return {"skip": "livelong.GenServer / livelong.Reply not available yet (issue 3)"}
 
-    class Counter(GenServer):  # type: ignore[misc, valid-type]
+    class Counter(GenServer):  # type: ignore[misc]
         async def init(self, arg: int) -> int:
             return arg
 
@@ -246,7 +247,7 @@ def supervisor(n: int, repeat: int) -> dict[str, Any]:
     return {"value": livelong.run(main)}
 
 
-BENCHES = {
+BENCHES: dict[str, Callable[..., dict[str, Any]]] = {
     "ring": ring,
     "ring_tail": ring_tail,
     "spawn": spawn_many,

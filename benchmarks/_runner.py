@@ -52,6 +52,7 @@ class Bench:
     key: str
     full: tuple[int, ...]
     quick: tuple[int, ...]
+    smoke: tuple[int, ...]  # tiny: for tests/benchmarks, figures meaningless
     describe: Any  # sizes -> text for the table
     rows: tuple[Row, ...]
     beam_processes: int = 0  # how many processes the BEAM needs (its +P)
@@ -71,16 +72,23 @@ BENCHES: tuple[Bench, ...] = (
         "ring",
         full=(10_000, 100, 3),
         quick=(10_000, 20, 3),
+        smoke=(50, 2, 1),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
         rows=(
-            Row("ring_hop", "us/hop", "value",
-                {BEAM: "ring_hop_us", ASYNCIO: "value", RAW: "value"}, target=2.0),
+            Row(
+                "ring_hop",
+                "us/hop",
+                "value",
+                {BEAM: "ring_hop_us", ASYNCIO: "value", RAW: "value"},
+                target=2.0,
+            ),
         ),
     ),
     Bench(
         "ring_tail",
         full=(10_000, 100, 3),
         quick=(10_000, 10, 3),
+        smoke=(50, 2, 1),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
         rows=(Row("ring_hop_tail", "us/hop", "value", {BEAM: "ring_hop_us"}),),
         sides=(BEAM,),
@@ -89,51 +97,95 @@ BENCHES: tuple[Bench, ...] = (
         "spawn",
         full=(100_000, 3),
         quick=(50_000, 3),
+        smoke=(200, 1),
         describe=lambda s: f"{_n(s[0])} spawn_monitor + DOWN{_best(s[1])}",
-        rows=(Row("spawn", "us/spawn", "value",
-                  {BEAM: "spawn_us", ASYNCIO: "value", RAW: "value"}, target=2.0),),
+        rows=(
+            Row(
+                "spawn",
+                "us/spawn",
+                "value",
+                {BEAM: "spawn_us", ASYNCIO: "value", RAW: "value"},
+                target=2.0,
+            ),
+        ),
     ),
     Bench(
         "idle",
         full=(1_000_000,),
         quick=(200_000,),
+        smoke=(1_000,),
         describe=lambda s: f"{_n(s[0])} alive at once",
-        rows=(Row("idle_process_memory", "bytes/process", "value",
-                  {BEAM: "bytes_per_process", ASYNCIO: "value"}, target=1.0),),
+        rows=(
+            Row(
+                "idle_process_memory",
+                "bytes/process",
+                "value",
+                {BEAM: "bytes_per_process", ASYNCIO: "value"},
+                target=1.0,
+            ),
+        ),
         beam_processes=1_000_000,
     ),
     Bench(
         "tail",
         full=(10_000_000,),
         quick=(1_000_000,),
+        smoke=(10_000,),
         describe=lambda s: f"{_n(s[0])} iterations",
         rows=(
             Row("tail_call", "us/iter", "value", {BEAM: "iter_us"}),
-            Row("tail_call_peak_growth", "bytes", "peak_growth_bytes",
-                {BEAM: "process_growth_bytes"}),
+            Row(
+                "tail_call_peak_growth",
+                "bytes",
+                "peak_growth_bytes",
+                {BEAM: "process_growth_bytes"},
+            ),
         ),
     ),
     Bench(
         "genserver",
         full=(100_000, 3),
         quick=(20_000, 3),
+        smoke=(200, 1),
         describe=lambda s: f"{_n(s[0])} calls{_best(s[1])}",
-        rows=(Row("genserver_call", "us/call", "value",
-                  {BEAM: "call_us", ASYNCIO: "value"}, target=3.0),),
+        rows=(
+            Row(
+                "genserver_call",
+                "us/call",
+                "value",
+                {BEAM: "call_us", ASYNCIO: "value"},
+                target=3.0,
+            ),
+        ),
     ),
     Bench(
         "supervisor",
         full=(10_000, 3),
         quick=(10_000, 1),
+        smoke=(20, 1),
         describe=lambda s: f"{_n(s[0])} restarts{_best(s[1])}",
-        rows=(Row("supervisor_restart", "restarts/s", "value", {BEAM: "restarts_per_s"},
-                  higher_is_better=True),),
+        rows=(
+            Row(
+                "supervisor_restart",
+                "restarts/s",
+                "value",
+                {BEAM: "restarts_per_s"},
+                higher_is_better=True,
+            ),
+        ),
     ),
 )
 
 # Which Erlang function runs a benchmark, and its arguments, given our sizes.
-_BEAM_BENCH = {"ring": "ring", "ring_tail": "ring", "spawn": "spawn", "idle": "idle",
-               "tail": "tail", "genserver": "genserver", "supervisor": "supervisor"}
+_BEAM_BENCH = {
+    "ring": "ring",
+    "ring_tail": "ring",
+    "spawn": "spawn",
+    "idle": "idle",
+    "tail": "tail",
+    "genserver": "genserver",
+    "supervisor": "supervisor",
+}
 
 
 def run_worker(impl: str, bench: str, sizes: tuple[int, ...], timeout: float) -> dict[str, Any]:
@@ -142,16 +194,22 @@ def run_worker(impl: str, bench: str, sizes: tuple[int, ...], timeout: float) ->
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "benchmarks._worker", impl, bench, *map(str, sizes)]
     try:
-        res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                             timeout=timeout)
+        res = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     for line in reversed(res.stdout.splitlines()):
         if line.startswith(MARK):
-            result: dict[str, Any] = json.loads(line[len(MARK):])
+            result: dict[str, Any] = json.loads(line[len(MARK) :])
             return result
     last = (res.stderr.strip().splitlines() or ["no output"])[-1]
     return {"error": f"worker exited {res.returncode}: {last}"}
+
+
+def _sig(v: float | None) -> float | None:
+    """Four significant digits: more would be noise."""
+    return None if v is None else float(f"{v:.4g}")
 
 
 def _ratio(ll: float | None, base: float | None) -> float | None:
@@ -162,7 +220,7 @@ def _ratio(ll: float | None, base: float | None) -> float | None:
 
 def measure(
     benches: tuple[Bench, ...],
-    quick: bool,
+    mode: str,
     beam: _beam.Beam | None,
     beam_note: str | None,
     timeout: float,
@@ -170,7 +228,7 @@ def measure(
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for b in benches:
-        sizes = b.quick if quick else b.full
+        sizes = {"full": b.full, "quick": b.quick, "smoke": b.smoke}[mode]
         size_text = b.describe(sizes)
         log(f"{b.key} ({size_text}): livelong")
         ll = run_worker("livelong", b.key, sizes, timeout)
@@ -185,8 +243,9 @@ def measure(
                     results[side] = {"skip": beam_note or "erl not installed"}
                     continue
                 try:
-                    results[side] = beam.run(_BEAM_BENCH[b.key], list(sizes), timeout,
-                                             processes=b.beam_processes)
+                    results[side] = beam.run(
+                        _BEAM_BENCH[b.key], list(sizes), timeout, processes=b.beam_processes
+                    )
                 except _beam.BeamError as e:
                     results[side] = {"error": str(e)}
             else:
@@ -197,32 +256,39 @@ def measure(
                 notes = []
                 llv = ll.get(r.key)
                 if "skip" in ll or "error" in ll:
-                    notes.append(f"livelong {'skipped' if 'skip' in ll else 'failed'}: "
-                                 f"{ll.get('skip') or ll.get('error')}")
+                    notes.append(
+                        f"livelong {'skipped' if 'skip' in ll else 'failed'}: "
+                        f"{ll.get('skip') or ll.get('error')}"
+                    )
                 bv = base.get(key)
                 if "skip" in base or "error" in base:
-                    notes.append(f"{side} {'skipped' if 'skip' in base else 'failed'}: "
-                                 f"{base.get('skip') or base.get('error')}")
+                    notes.append(
+                        f"{side} {'skipped' if 'skip' in base else 'failed'}: "
+                        f"{base.get('skip') or base.get('error')}"
+                    )
                 if r.name == "idle_process_memory" and "process_info_memory" in ll:
-                    notes.append(f"livelong's Process.info memory says "
-                                 f"{ll['process_info_memory']} bytes")
+                    notes.append(
+                        f"livelong's Process.info memory says {ll['process_info_memory']} bytes"
+                    )
                 if r.name == "tail_call_peak_growth" and ll.get("peak_exact") is False:
                     notes.append("peak RSS could not be reset: growth is an upper bound")
                 ratio = _ratio(llv, bv)
-                rows.append({
-                    "name": r.name,
-                    "unit": r.unit,
-                    "livelong": llv,
-                    "baseline": bv,
-                    "baseline_name": beam.label if side == BEAM and beam else side,
-                    "ratio": None if ratio is None else round(ratio, 3),
-                    "size": size_text,
-                    "target": f"<= {r.target}x" if side == BEAM and r.target else None,
-                    "note": "; ".join(notes) or None,
-                    "_higher": r.higher_is_better,
-                    "_target": r.target if side == BEAM else None,
-                    "_side": side,
-                })
+                rows.append(
+                    {
+                        "name": r.name,
+                        "unit": r.unit,
+                        "livelong": _sig(llv),
+                        "baseline": _sig(bv),
+                        "baseline_name": side,
+                        "ratio": None if ratio is None else round(ratio, 3),
+                        "size": size_text,
+                        "target": f"<= {r.target}x" if side == BEAM and r.target else None,
+                        "note": "; ".join(notes) or None,
+                        "_higher": r.higher_is_better,
+                        "_target": r.target if side == BEAM else None,
+                        "_side": side,
+                    }
+                )
     return rows
 
 
@@ -249,45 +315,78 @@ def table(rows: list[dict[str, Any]], header: list[str], seconds: float) -> str:
                 verdict += " met" if r["ratio"] <= r["_target"] else " MISSED"
         elif r["_higher"]:
             verdict = "(higher is better)"
-        body.append([
-            r["name"], r["size"], r["unit"], _fmt(r["livelong"], r["unit"]),
-            _fmt(r["baseline"], r["unit"]), r["_side"],
-            "-" if r["ratio"] is None else f"{r['ratio']:.2f}x", verdict,
-        ])
-    widths = [max(len(c), *(len(b[i]) for b in body)) if body else len(c)
-              for i, c in enumerate(cols)]
+        body.append(
+            [
+                r["name"],
+                r["size"],
+                r["unit"],
+                _fmt(r["livelong"], r["unit"]),
+                _fmt(r["baseline"], r["unit"]),
+                r["_side"],
+                "-" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+                verdict,
+            ]
+        )
+    widths = [
+        max(len(c), *(len(b[i]) for b in body)) if body else len(c) for i, c in enumerate(cols)
+    ]
     right = {3, 4, 6}
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     out = [*header, "", line(cols), line(["-" * w for w in widths])]
     out += [line(b) for b in body]
     notes = [f"  {r['name']} vs {r['_side']}: {r['note']}" for r in rows if r["note"]]
     if notes:
         out += ["", "notes:", *notes]
-    out += ["", f"ratio = livelong / baseline, both measured in this run; lower is "
-                f"better except restarts/s.  Took {seconds:.1f} s."]
+    out += [
+        "",
+        f"ratio = livelong / baseline, both measured in this run; lower is "
+        f"better except restarts/s.  Took {seconds:.1f} s.",
+    ]
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--quick", action="store_true", help="smaller sizes: under 60 s in all")
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check that everything runs (figures meaningless)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list of rows")
-    p.add_argument("--only", nargs="+", metavar="BENCH",
-                   choices=[b.key for b in BENCHES], help="run only these benchmarks")
-    p.add_argument("--beam-schedulers", type=int, default=1, metavar="N",
-                   help="erl +S N (default 1: a livelong node is one thread; 0: erl's default)")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="BENCH",
+        choices=[b.key for b in BENCHES],
+        help="run only these benchmarks",
+    )
+    p.add_argument(
+        "--beam-schedulers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="erl +S N (default 1: a livelong node is one thread; 0: erl's default)",
+    )
     p.add_argument("--no-beam", action="store_true", help="do not run the BEAM side")
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds allowed to one side of one benchmark")
+    p.add_argument(
+        "--timeout", type=float, default=None, help="seconds allowed to one side of one benchmark"
+    )
     args = p.parse_args(argv)
 
     start = time.perf_counter()
-    timeout = args.timeout or (60.0 if args.quick else 900.0)
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    timeout = args.timeout or (900.0 if mode == "full" else 60.0)
 
     def log(msg: str) -> None:
         print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
@@ -307,22 +406,24 @@ def main(argv: list[str] | None = None) -> int:
 
     benches = tuple(b for b in BENCHES if not args.only or b.key in args.only)
     try:
-        rows = measure(benches, args.quick, beam, beam_note, timeout, log)
+        rows = measure(benches, mode, beam, beam_note, timeout, log)
     finally:
         if beam is not None:
             beam.close()
     seconds = time.perf_counter() - start
 
     if args.json:
-        print(json.dumps([{k: v for k, v in r.items() if not k.startswith("_")}
-                          for r in rows], indent=2))
+        print(
+            json.dumps(
+                [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows], indent=2
+            )
+        )
         return 0
     import livelong
 
     header = [
-        f"livelong {livelong.__version__} benchmarks ({'--quick' if args.quick else 'full'}"
-        f" sizes) on Python {platform.python_version()}, {platform.machine()}, "
-        f"{os.cpu_count()} CPUs",
+        f"livelong {livelong.__version__} benchmarks ({mode} sizes) on Python "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs",
         f"baselines: beam = {beam.label if beam else beam_note}; "
         "asyncio = asyncio Tasks + asyncio.Queue; raw_deque = bare coroutines on a deque",
     ]

@@ -12,22 +12,27 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 MARK = "RESULT-JSON "
 
 
-def _impls() -> dict[str, dict[str, object]]:
+def _impls() -> dict[str, dict[str, Callable[..., dict[str, Any]]]]:
     from . import _asyncio, _livelong, _rawdeque
 
-    return {"livelong": _livelong.BENCHES, "asyncio": _asyncio.BENCHES,
-            "raw_deque": _rawdeque.BENCHES}
+    return {
+        "livelong": _livelong.BENCHES,
+        "asyncio": _asyncio.BENCHES,
+        "raw_deque": _rawdeque.BENCHES,
+    }
 
 
 def main(argv: list[str]) -> int:
     impl, bench, *rest = argv
     try:
         fn = _impls()[impl][bench]
-        result = fn(*map(int, rest))  # type: ignore[operator]
+        result = fn(*map(int, rest))
     except BaseException as e:  # report, never hang the runner
         result = {"error": f"{type(e).__name__}: {e}"}
         traceback.print_exc()
