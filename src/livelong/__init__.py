@@ -39,6 +39,25 @@ from ._primitives import (
     whereis,
 )
 from ._runtime import Node, node, run, start
+from .otp import (
+    Agent,
+    AlreadyRegistered,
+    CallContext,
+    ChildInfo,
+    ChildSpec,
+    DynamicSupervisor,
+    GenServer,
+    Ignore,
+    NoReply,
+    Ok,
+    Registry,
+    Reply,
+    Stop,
+    Supervisor,
+    SupervisorError,
+    Task,
+    pg,
+)
 
 __all__ = [
     "ANY",
@@ -73,6 +92,23 @@ __all__ = [
     "unlink",
     "unregister",
     "whereis",
+    "Agent",
+    "AlreadyRegistered",
+    "CallContext",
+    "ChildInfo",
+    "ChildSpec",
+    "DynamicSupervisor",
+    "GenServer",
+    "Ignore",
+    "NoReply",
+    "Ok",
+    "Registry",
+    "Reply",
+    "Stop",
+    "Supervisor",
+    "SupervisorError",
+    "Task",
+    "pg",
 ]
 
 __version__ = "0.1.0"
