@@ -160,10 +160,10 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "supervisor",
-        full=(10_000, 3),
-        quick=(10_000, 1),
-        smoke=(20, 1),
-        describe=lambda s: f"{_n(s[0])} restarts{_best(s[1])}",
+        full=(10_000, 1_000, 3),
+        quick=(10_000, 1_000, 1),
+        smoke=(20, 10, 1),
+        describe=lambda s: f"{_n(s[0])} restarts, {_n(s[1])} per sup{_best(s[2])}",
         rows=(
             Row(
                 "supervisor_restart",
@@ -385,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     start = time.perf_counter()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     timeout = args.timeout or (900.0 if mode == "full" else 60.0)
 
@@ -424,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     header = [
         f"livelong {livelong.__version__} benchmarks ({mode} sizes) on Python "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs",
+        f"load average at start: {load}",
         f"baselines: beam = {beam.label if beam else beam_note}; "
         "asyncio = asyncio Tasks + asyncio.Queue; raw_deque = bare coroutines on a deque",
     ]

@@ -37,14 +37,11 @@ async def start(driver: livelong.Pid, max_restarts: int) -> Any:
         "shutdown": "brutal_kill",
         "type": "worker",
     }
-    sup = await Supervisor.start_link(
+    return await Supervisor.start(
         [child], strategy="one_for_one", max_restarts=max_restarts, max_seconds=1
     )
-    if isinstance(sup, tuple):  # ("ok", pid)
-        sup = sup[-1]
-    livelong.unlink(sup)
-    return sup
 
 
 async def stop(sup: Any) -> None:
+    """Stop it as ring.erl does: the exit signal ``shutdown``."""
     livelong.Process.exit(sup, "shutdown")
