@@ -81,7 +81,8 @@ def compile_input(source: str, filename: str) -> Compiled:
     The source is kept in :mod:`linecache` under ``filename``, so tracebacks through
     code typed at the prompt (now or in a function defined earlier) show its lines.
     """
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    lines = [line if line.endswith("\n") else line + "\n" for line in source.splitlines(True)]
+    linecache.cache[filename] = (len(source), None, lines, filename)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         tree = ast.parse(source, filename, "exec")

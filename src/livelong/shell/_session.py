@@ -112,7 +112,7 @@ class LocalSession:
             f"(Python {sys.version.split()[0]}); h() for help, Ctrl-D to leave"
         )
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._shell: _ShellProcess | None = None
+        self._shell: ShellProcess | None = None
         self._inputs = 0
         self._stopping = False
         self._exit_code = 0
@@ -218,7 +218,7 @@ class LocalSession:
         shell = self._shell
         if shell is None:
             return
-        if shell.busy and _running(frame, _ShellProcess.evaluate.__code__):
+        if shell.busy and _running(frame, ShellProcess.evaluate.__code__):
             raise KeyboardInterrupt  # in the input's own code, in the shell process
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._cancel_input)
@@ -237,11 +237,11 @@ class LocalSession:
         return f"<shell:{self._inputs}>"
 
     def _start_shell(self, inputs: deque[tuple[str, Any]]) -> None:
-        shell = _ShellProcess(self, inputs)
+        shell = ShellProcess(self, inputs)
         shell.pid = self.node.spawn_watched(shell.serve, (), partial(self._shell_exited, shell))
         self._shell = shell
 
-    def _shell_exited(self, shell: _ShellProcess, reason: Any, result: Any) -> None:
+    def _shell_exited(self, shell: ShellProcess, reason: Any, result: Any) -> None:
         """The kernel ended the shell process (an exit signal: a link, a kill): say so
         and start another one, which keeps the variables and the waiting inputs."""
         if self._stopping or shell is not self._shell:
@@ -258,7 +258,7 @@ class LocalSession:
             print(notice, flush=True)
 
 
-class _ShellProcess:
+class ShellProcess:
     """The code of one shell process and what the session knows of it."""
 
     def __init__(self, session: LocalSession, inputs: deque[tuple[str, Any]]) -> None:
