@@ -82,7 +82,7 @@ def _line_matches(exp: str, act: str, pids: dict[str, str], seen: dict[str, str]
     if m is None:
         return False
     new_pids, new_seen = dict(pids), dict(seen)
-    for want, got in zip(expected_pids, m.groups()):
+    for want, got in zip(expected_pids, m.groups(), strict=True):
         if new_pids.setdefault(want, got) != got or new_seen.setdefault(got, want) != want:
             return False
     pids.update(new_pids)
@@ -103,7 +103,10 @@ def _report(exp: Sequence[str], act: Sequence[str], i: int, j: int, why: str) ->
             f"{'>>' if k == at else '  '} {lines[k]}" for k in range(lo, min(len(lines), at + 4))
         )
 
-    return f"{why}\n--- expected (line {i + 1}):\n{show(exp, i)}\n--- shown (line {j + 1}):\n{show(act, j)}"
+    return (
+        f"{why}\n--- expected (line {i + 1}):\n{show(exp, i)}"
+        f"\n--- shown (line {j + 1}):\n{show(act, j)}"
+    )
 
 
 # --- running in a terminal --------------------------------------------------------------
@@ -188,7 +191,9 @@ class Terminal:
             return None
         return int(text) if text.strip() else None
 
-    def wait(self, ready: Callable[[list[str]], bool], what: str, timeout: float = 15.0) -> list[str]:
+    def wait(
+        self, ready: Callable[[list[str]], bool], what: str, timeout: float = 15.0
+    ) -> list[str]:
         """Wait until ``ready(screen)`` holds and the screen has stopped changing."""
         deadline = time.monotonic() + timeout
         last: list[str] | None = None
@@ -202,7 +207,9 @@ class Terminal:
                 continue
             last = None
             time.sleep(0.02)
-        raise AssertionError(f"timed out waiting for {what}; the screen:\n" + "\n".join(self.screen()))
+        raise AssertionError(
+            f"timed out waiting for {what}; the screen:\n" + "\n".join(self.screen())
+        )
 
     def wait_prompt(self, count: int, timeout: float = 15.0) -> list[str]:
         """Wait for the ``count``-th prompt, empty and last on the screen."""

@@ -86,11 +86,13 @@ def compile_input(source: str, filename: str) -> Compiled:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         tree = ast.parse(source, filename, "exec")
-        last: ast.Expression | None = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
-        body = compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True) if tree.body else None
-        last_code = compile(last, filename, "eval", flags=_FLAGS, dont_inherit=True) if last else None
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        body = last_code = None
+        if tree.body:
+            body = compile(tree, filename, "exec", flags=_FLAGS, dont_inherit=True)
+        if isinstance(last, ast.Expr):
+            expression = ast.Expression(last.value)
+            last_code = compile(expression, filename, "eval", flags=_FLAGS, dont_inherit=True)
     return Compiled(filename, body, last_code)
 
 

@@ -97,7 +97,7 @@ def make_helpers(namespace: dict[str, Any]) -> dict[str, Callable[..., Any]]:
         else:
             given = ", ".join(map(repr, parts))
             raise ValueError(
-                f"pid({given}): expected a pid as text, like pid(\"0.84.0\"), "
+                f'pid({given}): expected a pid as text, like pid("0.84.0"), '
                 "or its three numbers, like pid(0, 84, 0)"
             )
         node_index, number, serial = numbers
@@ -132,7 +132,7 @@ def make_helpers(namespace: dict[str, Any]) -> dict[str, Callable[..., Any]]:
         for row in rows:
             cells = [
                 cell.rjust(w) if col >= 3 else cell.ljust(w)
-                for col, (cell, w) in enumerate(zip(row, widths))
+                for col, (cell, w) in enumerate(zip(row, widths, strict=True))
             ]
             print("  ".join(cells).rstrip())
 

@@ -23,6 +23,6 @@ def connect(target: str) -> Session:
     if not (name and sep and host):
         raise RemoteShellUnavailable(f"--remsh {target!r}: expected a node name like NAME@HOST")
     raise RemoteShellUnavailable(
-        f"--remsh {target}: not available yet: a remote shell needs distribution "
-        "(connecting nodes), which livelong does not have yet"
+        f"--remsh {target}: not available yet: needs distribution "
+        "(a shell on another node), which livelong does not have yet"
     )
