@@ -5,6 +5,7 @@ needs.  It shows how close livelong's kernel comes to what CPython can do."""
 
 from __future__ import annotations
 
+import gc
 import time
 import types
 from collections import deque
@@ -64,6 +65,14 @@ def receive(p: _Proc) -> Generator[None, None, Any]:
     return mb.popleft()
 
 
+def _collector_as_in_a_node() -> None:
+    """Tune the cyclic GC as a running livelong node tunes it (read through the public
+    API), so that this floor differs from livelong in the scheduler only."""
+    import livelong
+
+    gc.set_threshold(*livelong.run(gc.get_threshold))
+
+
 # --- ring --------------------------------------------------------------------------------
 async def _ring_member(me: _Proc, s: _Scheduler, main: _Proc) -> None:
     send = s.send
@@ -97,6 +106,7 @@ async def _ring_main(me: _Proc, s: _Scheduler, n: int, laps: int, out: list[floa
 
 
 def ring(n: int, laps: int, repeat: int) -> dict[str, Any]:
+    _collector_as_in_a_node()
     out: list[float] = []
     for _ in range(repeat):
         s = _Scheduler()
@@ -124,6 +134,7 @@ async def _spawn_main(me: _Proc, s: _Scheduler, n: int, out: list[float]) -> Non
 
 
 def spawn_many(n: int, repeat: int) -> dict[str, Any]:
+    _collector_as_in_a_node()
     out: list[float] = []
     for _ in range(repeat):
         s = _Scheduler()

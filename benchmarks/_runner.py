@@ -70,7 +70,7 @@ def _best(r: int) -> str:
 BENCHES: tuple[Bench, ...] = (
     Bench(
         "ring",
-        full=(10_000, 100, 3),
+        full=(10_000, 100, 5),
         quick=(10_000, 20, 3),
         smoke=(50, 2, 1),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
@@ -86,7 +86,7 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "ring_tail",
-        full=(10_000, 100, 3),
+        full=(10_000, 100, 5),
         quick=(10_000, 10, 3),
         smoke=(50, 2, 1),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
@@ -95,7 +95,7 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "spawn",
-        full=(100_000, 3),
+        full=(100_000, 5),
         quick=(50_000, 3),
         smoke=(200, 1),
         describe=lambda s: f"{_n(s[0])} spawn_monitor + DOWN{_best(s[1])}",
@@ -144,7 +144,7 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "genserver",
-        full=(100_000, 3),
+        full=(100_000, 5),
         quick=(20_000, 3),
         smoke=(200, 1),
         describe=lambda s: f"{_n(s[0])} calls{_best(s[1])}",
