@@ -19,7 +19,7 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Bench:
     describe: Any  # sizes -> text for the table
     rows: tuple[Row, ...]
     beam_processes: int = 0  # how many processes the BEAM needs (its +P)
-    sides: tuple[str, ...] = field(default=())
+    rounds: tuple[int, int] = (1, 1)  # fresh processes per side, full and quick
 
 
 def _n(x: int) -> str:
@@ -70,9 +70,10 @@ def _best(r: int) -> str:
 BENCHES: tuple[Bench, ...] = (
     Bench(
         "ring",
-        full=(10_000, 100, 5),
-        quick=(10_000, 20, 3),
+        full=(10_000, 100, 2),
+        quick=(10_000, 20, 2),
         smoke=(50, 2, 1),
+        rounds=(3, 2),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
         rows=(
             Row(
@@ -86,18 +87,19 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "ring_tail",
-        full=(10_000, 100, 5),
-        quick=(10_000, 10, 3),
+        full=(10_000, 100, 2),
+        quick=(10_000, 10, 2),
         smoke=(50, 2, 1),
         describe=lambda s: f"{_n(s[0])} procs x {s[1]} laps{_best(s[2])}",
         rows=(Row("ring_hop_tail", "us/hop", "value", {BEAM: "ring_hop_us"}),),
-        sides=(BEAM,),
+        rounds=(3, 1),
     ),
     Bench(
         "spawn",
-        full=(100_000, 5),
-        quick=(50_000, 3),
+        full=(100_000, 2),
+        quick=(50_000, 2),
         smoke=(200, 1),
+        rounds=(3, 2),
         describe=lambda s: f"{_n(s[0])} spawn_monitor + DOWN{_best(s[1])}",
         rows=(
             Row(
@@ -144,9 +146,10 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "genserver",
-        full=(100_000, 5),
-        quick=(20_000, 3),
+        full=(100_000, 2),
+        quick=(20_000, 2),
         smoke=(200, 1),
+        rounds=(3, 2),
         describe=lambda s: f"{_n(s[0])} calls{_best(s[1])}",
         rows=(
             Row(
@@ -160,9 +163,10 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "supervisor",
-        full=(10_000, 1_000, 3),
+        full=(10_000, 1_000, 1),
         quick=(10_000, 1_000, 1),
         smoke=(20, 10, 1),
+        rounds=(3, 2),
         describe=lambda s: f"{_n(s[0])} restarts, {_n(s[1])} per sup{_best(s[2])}",
         rows=(
             Row(
@@ -218,6 +222,39 @@ def _ratio(ll: float | None, base: float | None) -> float | None:
     return ll / base
 
 
+def _run_side(
+    side: str,
+    b: Bench,
+    sizes: tuple[int, ...],
+    beam: _beam.Beam | None,
+    beam_note: str | None,
+    timeout: float,
+) -> dict[str, Any]:
+    if side != BEAM:
+        return run_worker(side, b.key, sizes, timeout)
+    if beam is None:
+        return {"skip": beam_note or "erl not installed"}
+    try:
+        return beam.run(_BEAM_BENCH[b.key], list(sizes), timeout, processes=b.beam_processes)
+    except _beam.BeamError as e:
+        return {"error": str(e)}
+
+
+def _best_of(results: list[dict[str, Any]], key: str, higher: bool) -> float | None:
+    values = [r[key] for r in results if isinstance(r.get(key), int | float)]
+    if not values:
+        return None
+    return max(values) if higher else min(values)
+
+
+def _problem(side: str, results: list[dict[str, Any]]) -> str | None:
+    """Why a side has no figure (the first round's reason), or None."""
+    if any("skip" not in r and "error" not in r for r in results):
+        return None
+    r = results[0]
+    return f"{side} {'skipped' if 'skip' in r else 'failed'}: {r.get('skip') or r.get('error')}"
+
+
 def measure(
     benches: tuple[Bench, ...],
     mode: str,
@@ -226,66 +263,51 @@ def measure(
     timeout: float,
     log: Any,
 ) -> list[dict[str, Any]]:
+    """Run every side of every benchmark; the sides take turns, round after round,
+    so that a burst of noise on the machine does not land on one side only."""
     rows: list[dict[str, Any]] = []
     for b in benches:
         sizes = {"full": b.full, "quick": b.quick, "smoke": b.smoke}[mode]
-        size_text = b.describe(sizes)
-        log(f"{b.key} ({size_text}): livelong")
-        ll = run_worker("livelong", b.key, sizes, timeout)
-        results: dict[str, dict[str, Any]] = {}
-        wanted = {name for r in b.rows for name in r.baselines}
-        for side in (BEAM, ASYNCIO, RAW):
-            if side not in wanted:
-                continue
-            log(f"{b.key} ({size_text}): {side}")
-            if side == BEAM:
-                if beam is None:
-                    results[side] = {"skip": beam_note or "erl not installed"}
-                    continue
-                try:
-                    results[side] = beam.run(
-                        _BEAM_BENCH[b.key], list(sizes), timeout, processes=b.beam_processes
-                    )
-                except _beam.BeamError as e:
-                    results[side] = {"error": str(e)}
-            else:
-                results[side] = run_worker(side, b.key, sizes, timeout)
-        for r in b.rows:
-            for side, key in r.baselines.items():
-                base = results[side]
-                notes = []
-                llv = ll.get(r.key)
-                if "skip" in ll or "error" in ll:
+        rounds = {"full": b.rounds[0], "quick": b.rounds[1], "smoke": 1}[mode]
+        size_text = b.describe(sizes) + (f" x {rounds} runs" if rounds > 1 else "")
+        sides = ["livelong"] + [
+            s for s in (BEAM, ASYNCIO, RAW) if any(s in r.baselines for r in b.rows)
+        ]
+        results: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
+        for i in range(rounds):
+            for side in sides:
+                log(f"{b.key} ({size_text}): {side}" + (f", run {i + 1}" if rounds > 1 else ""))
+                results[side].append(_run_side(side, b, sizes, beam, beam_note, timeout))
+        ll = results["livelong"]
+        extras: dict[str, Any] = {}
+        for r in ll:
+            for k, v in r.items():
+                extras.setdefault(k, v)
+        for row in b.rows:
+            llv = _best_of(ll, row.key, row.higher_is_better)
+            for side, key in row.baselines.items():
+                bv = _best_of(results[side], key, row.higher_is_better)
+                notes = [n for n in (_problem("livelong", ll), _problem(side, results[side])) if n]
+                if row.name == "idle_process_memory" and "process_info_memory" in extras:
                     notes.append(
-                        f"livelong {'skipped' if 'skip' in ll else 'failed'}: "
-                        f"{ll.get('skip') or ll.get('error')}"
+                        f"livelong's Process.info memory says {extras['process_info_memory']} bytes"
                     )
-                bv = base.get(key)
-                if "skip" in base or "error" in base:
-                    notes.append(
-                        f"{side} {'skipped' if 'skip' in base else 'failed'}: "
-                        f"{base.get('skip') or base.get('error')}"
-                    )
-                if r.name == "idle_process_memory" and "process_info_memory" in ll:
-                    notes.append(
-                        f"livelong's Process.info memory says {ll['process_info_memory']} bytes"
-                    )
-                if r.name == "tail_call_peak_growth" and ll.get("peak_exact") is False:
+                if row.name == "tail_call_peak_growth" and extras.get("peak_exact") is False:
                     notes.append("peak RSS could not be reset: growth is an upper bound")
                 ratio = _ratio(llv, bv)
                 rows.append(
                     {
-                        "name": r.name,
-                        "unit": r.unit,
+                        "name": row.name,
+                        "unit": row.unit,
                         "livelong": _sig(llv),
                         "baseline": _sig(bv),
                         "baseline_name": side,
                         "ratio": None if ratio is None else round(ratio, 3),
                         "size": size_text,
-                        "target": f"<= {r.target}x" if side == BEAM and r.target else None,
+                        "target": f"<= {row.target}x" if side == BEAM and row.target else None,
                         "note": "; ".join(notes) or None,
-                        "_higher": r.higher_is_better,
-                        "_target": r.target if side == BEAM else None,
+                        "_higher": row.higher_is_better,
+                        "_target": row.target if side == BEAM else None,
                         "_side": side,
                     }
                 )
