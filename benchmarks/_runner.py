@@ -96,7 +96,7 @@ BENCHES: tuple[Bench, ...] = (
     ),
     Bench(
         "spawn",
-        full=(100_000, 2),
+        full=(100_000, 3),
         quick=(50_000, 2),
         smoke=(200, 1),
         rounds=(3, 2),
