@@ -155,18 +155,21 @@ class Task:
         before it stopped, ``("exit", reason)`` if it died of something else, else None."""
         _check_owner(task, "Task.shutdown")
         pid, ref = task.pid, task.ref
+        # a monitor of its own: the task's may be gone already (after an await_ timeout)
+        mref = monitor(pid)
         unlink(pid)
         if timeout == "brutal_kill":
             Process.exit(pid, "kill")
         else:
             Process.exit(pid, "shutdown")
         wait = None if timeout in ("brutal_kill", "infinity") else float(timeout)
-        pattern = ("DOWN", ref, ANY, ANY, ANY)
+        pattern = ("DOWN", mref, ANY, ANY, ANY)
         try:
             down = await receive(pattern, timeout=wait)
         except TimeoutError:
             Process.exit(pid, "kill")
             down = await receive(pattern)
+        demonitor(ref, flush=True)
         try:  # a trapping owner also got the EXIT of the link, if the task died first
             await receive(("EXIT", pid, ANY), timeout=0)
         except TimeoutError:
@@ -356,7 +359,7 @@ async def _kill(task: Task) -> None:
     pid, ref = task.pid, task.ref
     unlink(pid)
     Process.exit(pid, "kill")
-    await receive(("DOWN", ref, ANY, ANY, ANY))
+    await receive(("DOWN", ref, ANY, ANY, ANY))  # the stream keeps its tasks monitored
     try:
         await receive((ref, ANY), timeout=0)
     except TimeoutError:
