@@ -228,9 +228,10 @@ class Registry:
 
     @staticmethod
     def count(registry: str) -> int:
-        """The number of entries."""
+        """The number of entries of live processes."""
         t = _table(registry, "Registry.count")
-        return sum(len(rows) for rows in t.entries.values())
+        alive = Process.alive
+        return sum(1 for rows in t.entries.values() for r in rows if alive(r[0]))
 
     # --- the via interface ------------------------------------------------------------
     @staticmethod
