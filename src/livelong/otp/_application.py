@@ -1,0 +1,145 @@
+"""``livelong run module:function``: run an application until SIGTERM or Ctrl-C.
+
+The function (sync or async) runs in the application's first process and either
+
+* starts the root of a supervision tree linked to it and returns its pid
+  (``return await App.start_link()``), or
+* returns a list of child specs, which are started under a one_for_one
+  :class:`~livelong.Supervisor`.
+
+Then the node runs until SIGTERM or SIGINT (Ctrl-C).  The root is sent the exit signal
+``"shutdown"``: every supervisor stops its children in reverse start order, each within
+its shutdown time, and the command exits with status 0.  A second signal while stopping
+kills the tree at once (status 1).  If the tree dies on its own (say its root reached its
+restart intensity) the command exits with status 1; a bad target exits with status 2.
+
+``myapp.py``::
+
+    from livelong import Supervisor, Registry
+    from .workers import Cache, Web
+
+    def start():
+        return [Registry.child_spec(keys="unique", name="sessions"), Cache, (Web, 8080)]
+
+``$ livelong run myapp:start``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+from .._core._ids import Pid
+from .._core._patterns import ANY
+from .._core._scheduler import receive, send
+from .._primitives import Process, link
+from .._primitives import self as _self
+from .._runtime import run
+from ._gen_server import format_term, is_normal_reason
+from ._supervisor import Supervisor
+
+__all__ = ["main", "run_application"]
+
+logger = logging.getLogger("livelong.application")
+
+_SIGNAL = "$app_signal"
+
+
+def _load(target: str) -> Any:
+    module_name, sep, fn_name = target.partition(":")
+    if not sep or not module_name or not fn_name:
+        raise ValueError(f"expected MODULE:FUNCTION, got {target!r}")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` does: modules of the current dir
+    module = importlib.import_module(module_name)
+    fn = module
+    for part in fn_name.split("."):
+        fn = getattr(fn, part)
+    if not callable(fn):
+        raise ValueError(f"{target}: {fn_name} is not callable")
+    return fn
+
+
+async def run_application(fn: Any, target: str = "") -> int:
+    """The application's first process: start the tree, wait for a signal, stop it."""
+    Process.flag("trap_exit", True)
+    me = _self()
+    result = fn()
+    if hasattr(result, "__await__"):
+        result = await result
+    if type(result) is Pid:
+        root = result
+        link(root)  # already linked if started with start_link; harmless if so
+    elif isinstance(result, list | tuple):
+        root = await Supervisor.start_link(list(result), strategy="one_for_one")
+    else:
+        raise TypeError(
+            f"{target or fn!r} returned {format_term(result, 200)}; return the pid of the "
+            "root supervisor (started with start_link) or a list of child specs"
+        )
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, send, me, (_SIGNAL, sig.name))
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
+    print(
+        f"livelong: {target or 'application'} running, root {root!r}; stop with SIGTERM or Ctrl-C",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        msg = await receive((_SIGNAL, ANY), ("EXIT", root, ANY))
+        if msg[0] == "EXIT":
+            reason = msg[2]
+            print(
+                f"livelong: the application's root {root!r} exited: {format_term(reason)}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 0 if reason == "normal" else 1
+        print(f"livelong: {msg[1]}, stopping the application", file=sys.stderr, flush=True)
+        Process.exit(root, "shutdown")
+        msg = await receive((_SIGNAL, ANY), ("EXIT", root, ANY))
+        if msg[0] == _SIGNAL:
+            print(f"livelong: {msg[1]} again, killing the application", file=sys.stderr, flush=True)
+            Process.exit(root, "kill")
+            await receive(("EXIT", root, ANY))
+            return 1
+        reason = msg[2]
+        if not is_normal_reason(reason):
+            print(
+                f"livelong: the application stopped with {format_term(reason)}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 1
+        print("livelong: stopped", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def main(target: str) -> int:
+    """Entry point of ``livelong run MODULE:FUNCTION``; returns the exit status."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="[%(levelname)s] %(name)s: %(message)s")
+    try:
+        fn = _load(target)
+    except (ImportError, AttributeError, ValueError) as e:
+        print(f"livelong run: cannot load {target!r}: {e}", file=sys.stderr)
+        return 2
+    try:
+        status = run(run_application, fn, target)
+    except Exception as e:
+        print(f"livelong run: {target} failed to start: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return int(status)
