@@ -115,9 +115,10 @@ import logging
 import math
 import reprlib
 import types
+from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
-from .._core._ids import Pid
+from .._core._ids import Pid, Ref
 from .._core._patterns import ANY
 from .._core._scheduler import Exit, receive, send
 from .._primitives import (
@@ -646,6 +647,23 @@ def _bad_return(server: GenServer, callback: str, r: Any) -> str:
     return f"{cls}.{callback} returned {format_term(r, 200)}; expected {expected}"
 
 
+def reply_or_down(ref: Ref) -> Callable[[Any], bool]:
+    """A receive pattern for ``(ref, reply)`` or ``("DOWN", ref, _, _, _)``: the same as
+    those two templates, but a predicate with an identity fast path is about twice as
+    quick for the kernel to match (this is the hot path of every call)."""
+
+    def pattern(m: Any) -> bool:
+        if type(m) is not tuple:
+            return False
+        n = len(m)
+        if n == 2:
+            tag = m[0]
+            return tag is ref or (type(tag) is Ref and tag == ref)
+        return n == 5 and (m[1] is ref or m[1] == ref) and m[0] == "DOWN"
+
+    return pattern
+
+
 def _reply(from_: Any, value: Any) -> None:
     pid, tag = from_
     proc = pid._proc if type(pid) is Pid else None
@@ -782,7 +800,7 @@ class GenServer:
         ref = monitor(pid)
         send(pid, (_CALL, (me, ref), request))
         try:
-            msg = await receive((ref, ANY), ("DOWN", ref, ANY, ANY, ANY), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout)
         except TimeoutError:
             demonitor(ref, flush=True)
             ctx = CallContext("GenServer.call", server, request, timeout)

@@ -48,7 +48,7 @@ from .._primitives import Process, demonitor, link, monitor, spawn, spawn_link, 
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
-from ._gen_server import CallContext, _reply
+from ._gen_server import CallContext, _reply, reply_or_down
 
 __all__ = ["Task", "TaskSupervisor"]
 
@@ -123,7 +123,7 @@ class Task:
         _check_owner(task, "Task.await_")
         ref = task.ref
         try:
-            msg = await receive((ref, ANY), ("DOWN", ref, ANY, ANY, ANY), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout)
         except TimeoutError:
             ctx = CallContext("Task.await_", task, None, timeout)
             demonitor(ref, flush=True)
@@ -140,7 +140,7 @@ class Task:
         _check_owner(task, "Task.yield_")
         ref = task.ref
         try:
-            msg = await receive((ref, ANY), ("DOWN", ref, ANY, ANY, ANY), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout)
         except TimeoutError:
             return None
         if len(msg) == 2:
