@@ -76,7 +76,9 @@ async def run_application(fn: Any, target: str = "") -> int:
         root = result
         link(root)  # already linked if started with start_link; harmless if so
     elif isinstance(result, list | tuple):
-        root = await Supervisor.start_link(list(result), strategy="one_for_one")
+        started = await Supervisor.start_link(list(result), strategy="one_for_one")
+        assert started is not None  # a Supervisor's init never ignores
+        root = started
     else:
         raise TypeError(
             f"{target or fn!r} returned {format_term(result, 200)}; return the pid of the "

@@ -16,7 +16,7 @@ start" (Elixir's ``:ignore``); it raises to report a failure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +48,10 @@ class ChildSpec:
     'permanent'
     """
 
-    id: Hashable
+    id: Any
     start: Any
     restart: str = "permanent"
-    shutdown: float | str | None = None
+    shutdown: Any = None  # after validation: seconds (float), "brutal_kill" or "infinity"
     type: str = "worker"
     modules: Any = field(default=None, compare=False)
 

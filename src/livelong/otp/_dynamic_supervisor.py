@@ -113,8 +113,8 @@ class _DynamicServer(GenServer):
             return Reply(("ok", pid), state)
         if op == "terminate_child":
             pid = request[1]
-            spec = children.pop(pid, None)  # type: ignore[assignment]
-            if spec is None:
+            found = children.pop(pid, None)
+            if found is None:
                 return Reply(
                     (
                         "error",
@@ -122,8 +122,8 @@ class _DynamicServer(GenServer):
                     ),
                     state,
                 )
-            reason = await shutdown_child(pid, spec.shutdown, state.desc)
-            if not _expected_shutdown(reason, spec.shutdown):
+            reason = await shutdown_child(pid, found.shutdown, state.desc)
+            if not _expected_shutdown(reason, found.shutdown):
                 logger.error(
                     "%s: child %r shut down with reason %s", state.desc, pid, format_term(reason)
                 )

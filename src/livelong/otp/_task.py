@@ -111,7 +111,7 @@ class Task:
     def child_spec(fn: Callable[..., Any], *args: Any, id: Any = None, **opts: Any) -> ChildSpec:
         """A temporary worker running ``fn(*args)`` (``Task.start_link``)."""
         _check_fn(fn, "Task.child_spec")
-        fields = {"restart": "temporary", "shutdown": 5.0}
+        fields: dict[str, Any] = {"restart": "temporary", "shutdown": 5.0}
         fields.update(opts)
         return ChildSpec(Task if id is None else id, (Task.start_link, (fn, *args)), **fields)
 
