@@ -212,6 +212,9 @@ def test_registry_via_names_for_genservers():
 def test_registry_errors():
     async def main():
         with pytest.raises(ValueError, match="unknown registry 'nope'"):
+            await GenServer.start_link(name=("via", Registry, ("nope", "k")))
+        assert Process.alive(self_pid())
+        with pytest.raises(ValueError, match="unknown registry 'nope'"):
             Registry.lookup("nope", 1)
         with pytest.raises(ValueError, match="keys must be"):
             await Registry.start_link(keys="some", name="r")

@@ -460,6 +460,13 @@ def test_malformed_specs_and_flags_fail_at_start(children, flags, error, message
     assert run(main) == set()  # raised in the caller: no supervisor was even spawned
 
 
+def test_a_nested_supervisor_spec_is_checked_when_it_is_made():
+    with pytest.raises(ValueError, match="child spec 'x': restart must be"):
+        Supervisor.child_spec([{"id": "x", "start": print, "restart": "?"}], id="mid")
+    with pytest.raises(ValueError, match="unknown strategy"):
+        Supervisor.child_spec([], id="mid", strategy="?")
+
+
 def test_a_module_based_supervisor_with_a_bad_spec_fails_at_start():
     class Broken(Supervisor):
         strategy = "all_for_none"

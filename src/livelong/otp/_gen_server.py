@@ -476,7 +476,11 @@ async def _server_main(
         send(starter, (tag, "error", err))
 
     if name is not None:
-        holder = _register(name, me)
+        try:
+            holder = _register(name, me)
+        except Exception as e:  # say, a via name in a registry that is not running
+            fail(e)
+            raise Exit(e) from None
         if holder is not None:
             fail(Exit(("already_started", holder)))
             return None

@@ -579,7 +579,17 @@ class Supervisor:
         max_seconds: float | None = None,
     ) -> ChildSpec:
         """The spec to supervise this supervisor (type ``"supervisor"``, shutdown
-        ``"infinity"``).  ``Supervisor.child_spec(children, id="db", strategy=...)``."""
+        ``"infinity"``).  ``Supervisor.child_spec(children, id="db", strategy=...)``;
+        a list of children is checked here already."""
+        if cls.init is Supervisor.init:
+            flags = _flags(strategy, max_restarts, max_seconds)
+            validate_flags(
+                flags.get("strategy", cls.strategy),
+                flags.get("max_restarts", cls.max_restarts),
+                flags.get("max_seconds", cls.max_seconds),
+                f"Supervisor.child_spec(id={id!r})",
+            )
+            normalize_children(arg)
 
         async def start() -> Pid | None:
             return await cls.start_link(
