@@ -300,3 +300,18 @@ def test_pg_bad_input():
             await pg.join("g", "not a pid")
 
     run(main)
+
+
+def test_registry_update_value_and_local_members():
+    async def main():
+        await Registry.start_link(keys="unique", name="reg")
+        Registry.register("reg", "hits", 0)
+        new = Registry.update_value("reg", "hits", lambda n: n + 1)
+        with pytest.raises(KeyError):
+            Registry.update_value("reg", "nobody", lambda n: n)
+        await pg.start_link()
+        await pg.join("g")
+        return new, Registry.lookup("reg", "hits")[0][1], pg.get_local_members("g")
+
+    new, stored, local = run(main)
+    assert new == stored == 1 and len(local) == 1

@@ -697,3 +697,11 @@ def test_child_spec_defaults_and_class_keywords():
 
         class Typo(GenServer, restrat="temporary"):
             pass
+
+
+def test_reply_needs_a_from():
+    async def main():
+        with pytest.raises(TypeError, match=r"from_ must be the \(pid, tag\) of a call"):
+            GenServer.reply("nobody", 1)
+
+    run(main)
