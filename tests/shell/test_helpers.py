@@ -155,7 +155,7 @@ def test_processes_is_a_table(capsys: Any) -> None:
 def test_h(capsys: Any) -> None:
     in_process(lambda h, ns: (h["h"](), h["h"](Process.alive), h["h"](Process)))
     out = capsys.readouterr().out
-    assert "  flush()" in out and "  pid(*parts)" in out and "Helpers:" in out
+    assert "  flush()" in out and '  pid("0.84.0")' in out and "Helpers:" in out
     assert "Process.alive(pid)\n\n    True while ``pid`` is a live local process." in out
     assert "class Process" in out and "  alive(pid)" in out and "  info(pid, key=None)" in out
 

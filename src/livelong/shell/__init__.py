@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from ._session import Frontend, LocalSession, Outcome, Session
-from ._transcript import read_inputs
+from ._transcript import iter_script, read_inputs
 
 __all__ = ["LocalSession", "Outcome", "Session", "main"]
 
@@ -62,4 +62,4 @@ def _frontend(script: str | None) -> Frontend:
         from ._prompt import PromptFrontend
 
         return PromptFrontend()
-    return ScriptFrontend(read_inputs(sys.stdin.read()))
+    return ScriptFrontend(iter_script(sys.stdin))  # a pipe: each input as it comes

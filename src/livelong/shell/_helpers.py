@@ -275,6 +275,16 @@ def _help_text(obj: Any) -> str:
     return "\n".join(lines)
 
 
+_USAGE = {
+    "flush": ("flush()", "print the shell's mailbox and empty it"),
+    "i": ("i(pid)", "what is known of a process (a pid or a name); i() is the shell"),
+    "pid": ('pid("0.84.0")', "a pid from its text"),
+    "processes": ("processes()", "a table of the node's live processes"),
+    "h": ("h(obj)", "the documentation of obj; h() is this help"),
+    "c": ('c("file.py")', "load a Python file and bind what it defines"),
+}
+
+
 def _shell_help(helpers: dict[str, Callable[..., Any]]) -> str:
     lines = [
         "livelong shell: every input runs in the shell's own process (see self()),",
@@ -282,13 +292,13 @@ def _shell_help(helpers: dict[str, Callable[..., Any]]) -> str:
         "",
         "Helpers:",
     ]
-    for name, fn in helpers.items():
-        summary = (inspect.getdoc(fn) or "").split("\n", 1)[0]
-        lines.append(f"  {name}{_signature(fn)}".ljust(22) + summary)
+    for name in helpers:
+        usage, summary = _USAGE.get(name, (f"{name}(...)", ""))
+        lines.append(f"  {usage:<16}{summary}".rstrip())
     lines += [
         "",
         "Also in scope: the livelong API (spawn, send, receive, self, tail, Process, ...)",
-        "and `livelong` itself.  h(obj) shows the documentation of obj.",
-        "Ctrl-C interrupts the running input, Ctrl-D leaves the shell (and stops the node).",
+        "and `livelong` itself.",
+        "Ctrl-C interrupts the running input; Ctrl-D leaves the shell and stops the node.",
     ]
     return "\n".join(lines)

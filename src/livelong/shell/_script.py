@@ -19,7 +19,7 @@ class ScriptFrontend:
     pressed (and again each second until it gives up)."""
 
     def __init__(self, entries: Iterable[Entry], interrupt_after: float = 0.3) -> None:
-        self.entries = list(entries)
+        self.entries = entries  # read one at a time: they may come from a pipe
         self.interrupt_after = interrupt_after
 
     def serve(self, session: Session) -> int:

@@ -22,11 +22,22 @@ No terminal, no node: text in, :class:`Entry` values out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ._code import needs_more
 
-__all__ = ["CONTINUATION", "INTERRUPT", "PROMPT", "Entry", "echo", "parse", "read_inputs"]
+__all__ = [
+    "CONTINUATION",
+    "INTERRUPT",
+    "PROMPT",
+    "Entry",
+    "echo",
+    "iter_script",
+    "parse",
+    "read_inputs",
+    "split_script",
+]
 
 PROMPT = "livelong> "
 CONTINUATION = "     ...> "
@@ -74,19 +85,23 @@ def parse(text: str) -> list[Entry]:
 
 def split_script(text: str) -> list[Entry]:
     """Plain shell input, cut into inputs; empty lines between inputs are skipped."""
-    entries: list[Entry] = []
+    return list(iter_script(text.splitlines()))
+
+
+def iter_script(lines: Iterable[str]) -> Iterator[Entry]:
+    """:func:`split_script` over lines as they come (from a pipe, say)."""
     pending: list[str] = []
-    for line in text.splitlines():
+    for line in lines:
+        line = line.rstrip("\r\n")
         if not pending and not line.strip():
             continue
         pending.append(line)
         source = "\n".join(pending)
         if not needs_more(source):
-            entries.append(Entry(source))
+            yield Entry(source)
             pending = []
     if pending:
-        entries.append(Entry("\n".join(pending) + "\n"))
-    return entries
+        yield Entry("\n".join(pending) + "\n")
 
 
 def read_inputs(text: str) -> list[Entry]:
