@@ -263,3 +263,25 @@ def test_a_crash_never_takes_down_the_node(caplog):
 
     with caplog.at_level(logging.CRITICAL, logger="livelong"):
         assert run(main) == "normal"
+
+
+def test_a_monitor_ends_with_its_down_message():
+    async def main():
+        for _ in range(50):
+            _pid, ref = spawn_monitor(lambda: None)
+            await receive(("DOWN", ref, ANY, ANY, ANY))
+        return Process.info(self(), "monitors")
+
+    assert run(main) == []
+
+
+def test_spawning_the_receive_primitive_itself_waits_for_a_message():
+    async def main():
+        pid, ref = spawn_monitor(receive)
+        await Process.sleep(0.01)
+        alive = Process.alive(pid)
+        send(pid, "one")
+        await receive(("DOWN", ref, ANY, ANY, ANY))
+        return alive
+
+    assert run(main) is True

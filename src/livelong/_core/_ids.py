@@ -40,9 +40,11 @@ class Pid:
         return self.id  # equal pids have equal ids; other fields only break ties
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         if type(other) is not Pid:
             return NotImplemented
-        return self is other or self._key() == other._key()
+        return self._key() == other._key()
 
     def __lt__(self, other: Pid) -> bool:
         if type(other) is not Pid:
@@ -115,12 +117,16 @@ class Ref:
         self.creation = creation
 
     def __hash__(self) -> int:
-        return hash((self.node, self.id, self.creation))
+        return self.id  # equal refs have equal ids; other fields only break ties
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         if type(other) is not Ref:
             return NotImplemented
-        return (self.node, self.id, self.creation) == (other.node, other.id, other.creation)
+        return (
+            self.id == other.id and self.node == other.node and self.creation == other.creation
+        )
 
     def __lt__(self, other: Ref) -> bool:
         if type(other) is not Ref:

@@ -29,6 +29,7 @@ import asyncio
 import asyncio.tasks as _asyncio_tasks
 import ctypes
 import gc
+import inspect
 import itertools
 import logging
 import sys
@@ -889,6 +890,8 @@ class Node:
                 wp = watcher._proc
                 down = ("DOWN", ref, "process", pid, reason)
                 if wp is not None:
+                    if wp.monitors is not None:
+                        wp.monitors.pop(ref, None)  # a monitor ends with its DOWN
                     deliver(wp, down)
                 elif watcher.node != self.name:
                     remote.send(watcher, down)
@@ -903,7 +906,7 @@ class Node:
 
 
 def _is_awaitable(obj: Any) -> bool:
-    return hasattr(obj, "__await__")
+    return inspect.isawaitable(obj)  # also generator-based coroutines (types.coroutine)
 
 
 async def _await_it(aw: Any) -> Any:
