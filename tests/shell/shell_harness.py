@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = sorted((ROOT / "docs" / "transcripts").glob("*.txt"))
 SHELL = [sys.executable, "-m", "livelong", "shell"]
 
-_PID = re.compile(r"#PID<\d+\.\d+\.\d+>")
+_ID = re.compile(r"#PID<\d+\.\d+\.\d+>|#Reference<\d+(?:\.\d+)+>")
 _PROMPTS = (PROMPT.rstrip(), CONTINUATION.rstrip())
 
 
@@ -31,8 +31,8 @@ def compare(expected: Sequence[str], actual: Sequence[str]) -> str | None:
 
     Lines are compared without trailing spaces.  In ``expected``: ``...`` inside an
     output line stands for any text, a line that is only ``...`` for any number of
-    lines, and each pid stands for one pid of the run: the same pid everywhere, and two
-    different pids never for the same one."""
+    lines, and each pid (or reference) stands for one pid of the run: the same pid
+    everywhere, and two different pids never for the same one."""
     pids: dict[str, str] = {}
     seen: dict[str, str] = {}
     exp = [line.rstrip() for line in expected]
@@ -73,8 +73,8 @@ def _line_matches(exp: str, act: str, pids: dict[str, str], seen: dict[str, str]
     pattern = ""
     pos = 0
     expected_pids = []
-    for m in _PID.finditer(exp):
-        pattern += _wild(exp[pos : m.start()], bool(literal)) + f"({_PID.pattern})"
+    for m in _ID.finditer(exp):
+        pattern += _wild(exp[pos : m.start()], bool(literal)) + f"({_ID.pattern})"
         expected_pids.append(m.group())
         pos = m.end()
     pattern += _wild(exp[pos:], bool(literal))

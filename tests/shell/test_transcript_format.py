@@ -69,6 +69,10 @@ def test_compare_maps_pids_one_to_one() -> None:
     two = ["#PID<0.1.0>", "#PID<0.2.0>"]
     assert compare(two, ["#PID<0.5.0>", "#PID<0.5.0>"]) is not None
     assert compare(two, ["#PID<0.5.0>", "#PID<0.6.0>"]) is None
+    down = ["('DOWN', #Reference<0.0.0.12>, 'process', #PID<0.94.0>, 'noproc')"]
+    assert (
+        compare(down, ["('DOWN', #Reference<0.0.0.1>, 'process', #PID<0.85.0>, 'noproc')"]) is None
+    )
 
 
 def test_compare_ellipsis() -> None:

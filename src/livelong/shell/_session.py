@@ -303,7 +303,8 @@ class ShellProcess:
             try:
                 await self._wake
             except asyncio.CancelledError:
-                self.task.uncancel()  # a Ctrl-C that came after its input was done
+                if self.task is not None:
+                    self.task.uncancel()  # a cancel with no input to interrupt
             finally:
                 self._wake = None
         return self.inputs.popleft()
