@@ -20,6 +20,7 @@ from ._core._patterns import ANY, match
 from ._core._scheduler import Exit, NotInProcessError, Tail, receive, send, tail
 from ._primitives import (
     Process,
+    alias,
     cancel_timer,
     demonitor,
     exit,
@@ -34,6 +35,7 @@ from ._primitives import (
     spawn,
     spawn_link,
     spawn_monitor,
+    unalias,
     unlink,
     unregister,
     whereis,
@@ -60,6 +62,8 @@ from .otp import (
 )
 
 __all__ = [
+    "alias",
+    "unalias",
     "ANY",
     "Exit",
     "Node",

@@ -20,6 +20,8 @@ __all__ = [
     "unlink",
     "monitor",
     "demonitor",
+    "alias",
+    "unalias",
     "exit",
     "register",
     "unregister",
@@ -154,14 +156,21 @@ def unlink(pid: Pid) -> bool:
     return True
 
 
-def monitor(target: Pid | str) -> Ref:
+def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     """Monitor a process (pid or registered name).  When it exits, the caller gets
     ``("DOWN", ref, "process", pid, reason)``; at once with ``"noproc"`` if it is
-    already dead."""
+    already dead.
+
+    With ``alias=`` (``"explicit_unalias"``, ``"demonitor"`` or ``"reply_demonitor"``)
+    the ref is also an alias of the caller: ``send(ref, msg)`` reaches it while the
+    alias is active (see :func:`alias`).  This is how a request/reply protocol makes
+    sure a reply that comes too late never lands in the mailbox."""
     me = current_proc("monitor()")
     node = current_node()
     ref = Ref(node.name)
     pid = _resolve(target, "monitor")
+    if alias is not None:
+        k.add_alias(me, ref, alias)
     proc = pid._proc if pid is not None else None
     if proc is None:
         if pid is not None and pid.node != node.name and k.remote.monitor(me.pid, pid, ref):
@@ -169,6 +178,8 @@ def monitor(target: Pid | str) -> Ref:
                 me.monitors = {}
             me.monitors[ref] = pid
             return ref
+        if alias is not None and alias != "explicit_unalias":
+            k.drop_alias(ref)
         k.deliver(me, ("DOWN", ref, "process", pid if pid is not None else target, "noproc"))
         return ref
     _add_monitor(me, proc, ref)
@@ -176,18 +187,18 @@ def monitor(target: Pid | str) -> Ref:
 
 
 def demonitor(ref: Ref, flush: bool = False) -> bool:
-    """Stop the monitor ``ref``.  With ``flush=True`` also drop its DOWN message if
-    one already arrived."""
+    """Stop the monitor ``ref`` (and its alias, unless made with
+    ``"explicit_unalias"``).  With ``flush=True`` also drop its DOWN message if one
+    already arrived."""
     me = current_proc("demonitor()")
     if type(ref) is not Ref:
         raise TypeError(f"demonitor: expected a Ref, got {ref!r}")
-    target = me.monitors.pop(ref, None) if me.monitors else None
-    if type(target) is Pid:
-        tp = target._proc
-        if tp is not None and tp.monitored_by is not None:
-            tp.monitored_by.pop(ref, None)
-        elif tp is None and target.node != current_node().name:
-            k.remote.demonitor(me.pid, target, ref)
+    if me.monitors:
+        k._forget_monitor(me, ref)
+    if me.aliases is not None and ref in me.aliases:
+        entry = current_node().aliases.get(ref)
+        if entry is not None and entry[1] != "explicit_unalias":
+            k.drop_alias(ref)
     if flush:
         mb = me.mailbox
         for i, m in enumerate(mb):
@@ -195,6 +206,27 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
                 del mb[i]
                 break
     return True
+
+
+def alias(mode: str = "explicit_unalias") -> Ref:
+    """A new alias of the caller: a ref that ``send`` accepts as a destination and
+    that reaches the caller until :func:`unalias` (Erlang's ``alias/1``).  With
+    ``mode="reply_demonitor"`` the first message through it also deactivates it."""
+    me = current_proc("alias()")
+    ref = Ref(current_node().name)
+    k.add_alias(me, ref, mode)
+    return ref
+
+
+def unalias(ref: Ref) -> bool:
+    """Deactivate an alias of the caller; messages sent to it afterwards are dropped.
+    Returns False if it was not an active alias of the caller."""
+    me = current_proc("unalias()")
+    if type(ref) is not Ref:
+        raise TypeError(f"unalias: expected a Ref, got {ref!r}")
+    if me.aliases is None or ref not in me.aliases:
+        return False
+    return k.drop_alias(ref)
 
 
 def exit(*args: Any) -> None:
@@ -407,6 +439,8 @@ class Process:
     unlink = staticmethod(unlink)
     monitor = staticmethod(monitor)
     demonitor = staticmethod(demonitor)
+    alias = staticmethod(alias)
+    unalias = staticmethod(unalias)
     send_after = staticmethod(send_after)
     cancel_timer = staticmethod(cancel_timer)
     read_timer = staticmethod(read_timer)

@@ -285,3 +285,74 @@ def test_spawning_the_receive_primitive_itself_waits_for_a_message():
         return alive
 
     assert run(main) is True
+
+
+def test_alias_delivers_until_unalias():
+    async def replier(to, n):
+        for i in range(n):
+            send(to, ("reply", i))
+
+    async def main():
+        a = livelong.alias()
+        spawn(replier, a, 1)
+        first = await receive(("reply", ANY))
+        assert livelong.unalias(a) is True
+        assert livelong.unalias(a) is False
+        spawn(replier, a, 1)
+        await Process.sleep(0.01)
+        with pytest.raises(TimeoutError):
+            await receive(timeout=0)
+        return first
+
+    assert run(main) == ("reply", 0)
+
+
+def test_monitor_alias_drops_a_reply_that_comes_after_demonitor():
+    """The request/reply pattern: a reply sent after the caller gave up is dropped."""
+
+    async def slow_server():
+        frm, tag = await receive()
+        await Process.sleep(0.03)
+        send(tag, (tag, "late reply"))
+
+    async def main():
+        server = spawn(slow_server)
+        tag = monitor(server, alias="demonitor")
+        send(server, (self(), tag))
+        with pytest.raises(TimeoutError):
+            await receive((tag, ANY), timeout=0.01)
+        demonitor(tag, flush=True)
+        await Process.sleep(0.06)
+        return Process.info(self(), "messages")
+
+    assert run(main) == []
+
+
+def test_reply_demonitor_alias_takes_one_message_then_forgets_the_monitor():
+    async def main():
+        target = spawn(receive)
+        ref = monitor(target, alias="reply_demonitor")
+        send(ref, "first")
+        send(ref, "second")
+        got = await receive(timeout=0)
+        send(target, "stop")
+        await Process.sleep(0.01)
+        return got, Process.info(self(), "messages"), Process.info(self(), "monitors")
+
+    assert run(main) == ("first", [], [])
+
+
+def test_alias_of_a_dead_process_is_inactive_and_modes_are_checked():
+    async def make_alias(parent):
+        send(parent, livelong.alias())
+
+    async def main():
+        spawn(make_alias, self())
+        a = await receive()
+        await Process.sleep(0.01)
+        send(a, "into the void")
+        with pytest.raises(ValueError, match="unknown mode"):
+            livelong.alias("forever")
+        return Process.info(self(), "messages")
+
+    assert run(main) == []
