@@ -669,17 +669,11 @@ def reply_or_down(ref: Ref) -> Callable[[Any], bool]:
 
 
 def _reply(from_: Any, value: Any) -> None:
-    pid, tag = from_
-    proc = pid._proc if type(pid) is Pid else None
-    if proc is not None:
-        # The caller gave up (timeout) when it no longer monitors us under ``tag``: drop
-        # the late reply rather than leave it in its mailbox.  This reads the kernel's
-        # monitor table for a local caller -- a stand-in for Erlang's process aliases
-        # (``monitor(..., alias=demonitor)``) until the kernel offers them.
-        mons = proc.monitors
-        if mons is None or tag not in mons:
-            return
-    send(pid, (tag, value))
+    # The tag is the caller's monitor ref, made an alias for the call: once the
+    # caller gives up (timeout, demonitor) the alias is inactive and a late reply
+    # is dropped by send instead of landing in its mailbox.
+    _pid, tag = from_
+    send(tag, (tag, value))
 
 
 # ----------------------------------------------------------------------------------
@@ -801,7 +795,7 @@ class GenServer:
         me = _self()
         if pid == me:
             raise Exit("calling_self", CallContext("GenServer.call", server, request, timeout))
-        ref = monitor(pid)
+        ref = monitor(pid, alias="demonitor")
         send(pid, (_CALL, (me, ref), request))
         try:
             msg = await receive(reply_or_down(ref), timeout=timeout)

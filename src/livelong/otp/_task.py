@@ -91,7 +91,7 @@ class Task:
         _check_fn(fn, "Task.async_")
         me = _self()
         pid = spawn_link(_task_body, fn, args, True)
-        ref = monitor(pid)
+        ref = monitor(pid, alias="demonitor")
         send(pid, (_GO, me, ref))
         return Task(pid, ref, me)
 
@@ -422,7 +422,7 @@ class TaskSupervisor:
         me = _self()
         if linked:
             link(pid)
-        ref = monitor(pid)
+        ref = monitor(pid, alias="demonitor")
         send(pid, (_GO, me, ref))
         return Task(pid, ref, me)
 
