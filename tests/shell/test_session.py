@@ -199,7 +199,7 @@ def test_leaving_stops_every_process_and_restores_sigint() -> None:
 
 def test_completion() -> None:
     session = LocalSession()
-    assert session.complete("Process.al") == ["Process.alive("]
+    assert session.complete("Process.aliv") == ["Process.alive("]
     spawns = session.complete("spawn")
     assert {"spawn(", "spawn_link(", "spawn_monitor("} <= set(spawns)
     assert session.complete("proc") == ["processes()"]  # () when it takes no argument

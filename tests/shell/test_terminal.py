@@ -71,7 +71,7 @@ def test_an_open_bracket_goes_on_to_the_next_line(term: Terminal) -> None:
 
 
 def test_tab_completes_names(term: Terminal) -> None:
-    term.type("Process.ali")
+    term.type("Process.aliv")
     term.keys("Tab")
     term.wait(lambda s: s[-1] == "livelong> Process.alive(", "the completion")
     screen = enter(term, "self())", 2)
