@@ -9,6 +9,7 @@ table lookup); the scheduler clears that reference at exit.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 LOCAL_NODE = "nonode@nohost"
@@ -100,33 +101,39 @@ def _rebuild_pid(node: str, id: int, serial: int, creation: int) -> Pid:
 
 
 _ref_counter = itertools.count(1)
+_refs_by_parts: weakref.WeakValueDictionary[tuple[str, int, int], Ref] = (
+    weakref.WeakValueDictionary()
+)
 
 
 class Ref:
-    """A unique reference (``make_ref()``), printed as ``#Reference<0.0.0.42>``."""
+    """A unique reference (``make_ref()``), printed as ``#Reference<0.0.0.42>``.
 
-    __slots__ = ("node", "id", "creation")
+    Refs compare and hash by identity, which Python does in C: refs are dict keys on
+    every monitor, alias and call, and a Python-level ``__hash__`` cost a tenth of a
+    GenServer call.  Identity is also value equality because refs are interned:
+    ``Ref(node, id, creation)`` with an explicit id (the way a decoder rebuilds a ref
+    that came over the wire) returns the one live ref with those parts.
+    """
+
+    __slots__ = ("node", "id", "creation", "__weakref__")
 
     node: str
     id: int
     creation: int
 
-    def __init__(self, node: str = LOCAL_NODE, id: int | None = None, creation: int = 0) -> None:
-        self.node = node
-        self.id = next(_ref_counter) if id is None else id
-        self.creation = creation
-
-    def __hash__(self) -> int:
-        return self.id  # equal refs have equal ids; other fields only break ties
-
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if type(other) is not Ref:
-            return NotImplemented
-        return (
-            self.id == other.id and self.node == other.node and self.creation == other.creation
-        )
+    def __new__(cls, node: str = LOCAL_NODE, id: int | None = None, creation: int = 0) -> Ref:
+        if id is not None:
+            known = _refs_by_parts.get((node, id, creation))
+            if known is not None:
+                return known
+        ref = object.__new__(cls)
+        ref.node = node
+        ref.id = next(_ref_counter) if id is None else id
+        ref.creation = creation
+        if id is not None:
+            _refs_by_parts[(node, id, creation)] = ref
+        return ref
 
     def __lt__(self, other: Ref) -> bool:
         if type(other) is not Ref:
@@ -141,6 +148,10 @@ class Ref:
         return f"#Reference<{idx}.{hi >> 32}.{hi & 0xFFFFFFFF}.{lo}>"
 
     __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        _refs_by_parts.setdefault((self.node, self.id, self.creation), self)  # rebuilds find us
+        return (Ref, (self.node, self.id, self.creation))
 
     def __copy__(self) -> Ref:
         return self

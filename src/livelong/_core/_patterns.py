@@ -14,6 +14,7 @@ A pattern is one of:
 
 from __future__ import annotations
 
+from types import FunctionType as _Function
 from typing import Any, Final
 
 
@@ -35,10 +36,14 @@ def match(pattern: Any, msg: Any) -> bool:
     if pattern is ANY:
         return True
     tp = type(pattern)
+    if tp is _Function:  # the commonest pattern in hot paths: a predicate
+        return bool(pattern(msg))
     if tp is tuple or tp is list:
         if type(msg) is not tp or len(msg) != len(pattern):
             return False
         for p, m in zip(pattern, msg, strict=True):
+            if p is m or p is ANY:
+                continue
             if not match(p, m):
                 return False
         return True
@@ -60,6 +65,8 @@ def match(pattern: Any, msg: Any) -> bool:
 
 
 def match_any(patterns: tuple[Any, ...], msg: Any) -> bool:
+    if len(patterns) == 1:
+        return match(patterns[0], msg)
     for p in patterns:
         if match(p, msg):
             return True

@@ -230,6 +230,7 @@ _runq: deque[Proc] = deque()
 _loop_tid: int = -1
 _get_ident = threading.get_ident
 _clock = time.perf_counter
+_monotonic = time.monotonic
 _node_names: dict[str, int] = {LOCAL_NODE: 0}
 _pid_cache: dict[tuple[str, int, int, int], Pid] = {}
 
@@ -583,7 +584,7 @@ class Timeouts:
 
     def arm(self, proc: Proc, timeout: float) -> int:
         seq = next(self.seq)
-        when = self.loop.time() + timeout
+        when = _monotonic() + timeout
         heapq.heappush(self.heap, (when, seq, proc))
         proc.timer = seq
         if when < self.armed_at:
@@ -601,13 +602,14 @@ class Timeouts:
         if self.handle is not None:
             self.handle.cancel()
         self.armed_at = when
-        self.handle = self.loop.call_at(when, self._fire)
+        # deadlines are on time.monotonic; asyncio's clock may be another one
+        self.handle = self.loop.call_later(max(0.0, when - _monotonic()), self._fire)
 
     def _fire(self) -> None:
         self.handle = None
         self.armed_at = float("inf")
         heap = self.heap
-        now = self.loop.time()
+        now = _monotonic()
         while heap and heap[0][0] <= now:
             _, seq, proc = heapq.heappop(heap)
             if proc.timer != seq:
