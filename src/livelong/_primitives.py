@@ -166,9 +166,10 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     alias is active (see :func:`alias`).  This is how a request/reply protocol makes
     sure a reply that comes too late never lands in the mailbox."""
     me = current_proc("monitor()")
-    node = current_node()
+    node = k._node
+    assert node is not None
     ref = Ref(node.name)
-    pid = _resolve(target, "monitor")
+    pid = target if type(target) is Pid else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
     proc = pid._proc if pid is not None else None

@@ -379,3 +379,13 @@ def test_run_stops_leftover_processes_running_their_finally_blocks():
 
     run(main)
     assert log == ["cleaned"]
+
+
+def test_number_and_string_patterns_match_exactly():
+    async def main():
+        me = self()
+        for m in [True, 1.0, ("n", True), ("n", 1), 1]:
+            send(me, m)
+        return await receive(("n", 1)), await receive(1), await receive(timeout=0)
+
+    assert run(main) == (("n", 1), 1, True)

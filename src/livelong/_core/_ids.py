@@ -45,7 +45,12 @@ class Pid:
             return True
         if type(other) is not Pid:
             return NotImplemented
-        return self._key() == other._key()
+        return (
+            self.id == other.id
+            and self.serial == other.serial
+            and self.node == other.node
+            and self.creation == other.creation
+        )
 
     def __lt__(self, other: Pid) -> bool:
         if type(other) is not Pid:

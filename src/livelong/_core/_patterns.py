@@ -9,7 +9,8 @@ A pattern is one of:
 * a dict template -- matches a dict holding at least the template's keys, with
   matching values;
 * a callable that is not a class -- a predicate called with the message;
-* anything else -- matches by equality.
+* anything else -- matches by equality; ints and strs also need the same type
+  (``1`` matches neither ``1.0`` nor ``True``, as Erlang's exact match).
 """
 
 from __future__ import annotations
@@ -41,10 +42,17 @@ def match(pattern: Any, msg: Any) -> bool:
     if tp is tuple or tp is list:
         if type(msg) is not tp or len(msg) != len(pattern):
             return False
-        for p, m in zip(pattern, msg, strict=True):
+        i = 0
+        for p in pattern:
+            m = msg[i]
+            i += 1
             if p is m or p is ANY:
                 continue
-            if not match(p, m):
+            tpp = type(p)
+            if tpp is str or tpp is int:  # the commonest tags: compare without recursing
+                if type(m) is not tpp or p != m:
+                    return False
+            elif not match(p, m):
                 return False
         return True
     if tp is dict:
@@ -58,6 +66,8 @@ def match(pattern: Any, msg: Any) -> bool:
         return isinstance(msg, pattern)
     if callable(pattern):
         return bool(pattern(msg))
+    if tp is int or tp is str:  # exact, as Erlang's =:=: 1 matches neither 1.0 nor True
+        return type(msg) is tp and pattern == msg
     try:
         return bool(pattern == msg)
     except Exception:

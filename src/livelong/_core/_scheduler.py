@@ -129,6 +129,7 @@ class Proc:
         "fn",
         "start",
         "patterns",
+        "matched",
         "mailbox",
         "scanned",
         "timer",
@@ -155,8 +156,9 @@ class Proc:
         self.status = RUNNABLE
         self.coro: Any = None
         self.fn = fn
-        self.start: Tail | None = Tail(fn, args)
+        self.start: Any = args  # the arguments of ``fn`` until it starts; see _special_step
         self.patterns: tuple[Any, ...] = ()
+        self.matched = -1  # mailbox index of the message that woke a selective receive
         self.mailbox: deque[Any] = deque()
         self.scanned = 0
         self.timer: Any = None
@@ -341,9 +343,12 @@ def _make_runnable(proc: Proc) -> None:
 
 def deliver(proc: Proc, msg: Any) -> None:
     """Put ``msg`` in ``proc``'s mailbox and wake it if it waits in receive."""
-    proc.mailbox.append(msg)
+    mb = proc.mailbox
+    mb.append(msg)
     st = proc.status
     if st is WAITING or (st is WAITING_SEL and match_any(proc.patterns, msg)):
+        if st is WAITING_SEL:
+            proc.matched = len(mb) - 1  # receive takes it without matching again
         proc.status = RUNNABLE
         _runq.append(proc)
         n = _node
@@ -372,19 +377,15 @@ def send(dest: Any, msg: Any) -> Any:
                 if not _node.scheduled:  # type: ignore[union-attr]
                     _kick()
             elif st is WAITING_SEL and match_any(proc.patterns, msg):
+                proc.matched = len(proc.mailbox) - 1  # receive takes it without matching
                 proc.status = RUNNABLE
                 _runq.append(proc)
                 _kick()
         elif _node is not None and dest.node != _node.name:
             remote.send(dest, _isolate(msg) if _copy else msg)
         return msg
-    return _send_slow(dest, msg)
-
-
-def _send_slow(dest: Any, msg: Any) -> Any:
-    n = current_node()
-    if type(dest) is Ref:
-        entry = n.aliases.get(dest)
+    if type(dest) is Ref and _node is not None:  # an alias: the reply path of every call
+        entry = _node.aliases.get(dest)
         if entry is not None:
             proc, mode = entry
             if mode == "reply_demonitor":
@@ -392,7 +393,14 @@ def _send_slow(dest: Any, msg: Any) -> Any:
                 if proc.monitors is not None:
                     _forget_monitor(proc, dest)
             deliver(proc, _isolate(msg) if _copy else msg)
-        elif dest.node != n.name:
+            return msg
+    return _send_slow(dest, msg)
+
+
+def _send_slow(dest: Any, msg: Any) -> Any:
+    n = current_node()
+    if type(dest) is Ref:  # not an active local alias (send handled those)
+        if dest.node != n.name:
             remote.send_alias(dest, _isolate(msg) if _copy else msg)
         return msg  # an inactive alias: dropped, as in Erlang
     if isinstance(dest, str):
@@ -425,7 +433,8 @@ def add_alias(proc: Proc, ref: Ref, mode: str) -> None:
     first message through it (``"reply_demonitor"``)."""
     if mode not in ALIAS_MODES:
         raise ValueError(f"alias: unknown mode {mode!r}; expected one of {ALIAS_MODES}")
-    n = current_node()
+    n = _node
+    assert n is not None
     n.aliases[ref] = (proc, mode)
     if proc.aliases is None:
         proc.aliases = set()
@@ -512,6 +521,12 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
         proc.patterns = patterns
         proc.status = WAITING_SEL
         yield _WAIT
+        j = proc.matched
+        if j >= 0:
+            proc.matched = -1
+            m = mb[j]
+            del mb[j]
+            return m
         n = len(mb)
         while i < n:
             m = mb[i]
@@ -529,7 +544,8 @@ def _receive_timed(
     if timeout == 0:
         raise TimeoutError("receive: no matching message (timeout=0)")
     assert _node is not None
-    seq = _node.timeouts.arm(proc, timeout)
+    tm = _node.timeouts
+    seq = tm.arm(proc, timeout)
     proc.timed_out = False
     try:
         while True:
@@ -539,6 +555,12 @@ def _receive_timed(
             else:
                 proc.status = WAITING
             yield _WAIT
+            j = proc.matched
+            if j >= 0:
+                proc.matched = -1
+                m = mb[j]
+                del mb[j]
+                return m
             n = len(mb)
             while i < n:
                 m = mb[i]
@@ -550,15 +572,18 @@ def _receive_timed(
                 raise TimeoutError(f"receive: no matching message within {timeout} s")
     finally:
         proc.timed_out = False
-        if proc.timer == seq:
-            _drop_timeout(proc)
+        if proc.timer == seq:  # _drop_timeout, inlined: this is every call's path
+            proc.timer = None
+            tm.stale += 1
+            if tm.stale > 1024:
+                tm.dropped()
 
 
 def _drop_timeout(proc: Proc) -> None:
     proc.timer = None
     n = _node
     if n is not None:
-        n.timeouts.dropped()
+        n.timeouts.dropped(1)
 
 
 class Timeouts:
@@ -591,8 +616,9 @@ class Timeouts:
             self._rearm(when)
         return seq
 
-    def dropped(self) -> None:
-        self.stale += 1
+    def dropped(self, count: int = 0) -> None:
+        """``count`` more entries went stale; sweep when stale ones are the majority."""
+        self.stale += count
         if self.stale > 1024 and self.stale * 2 > len(self.heap):
             self.heap = [e for e in self.heap if e[2].timer == e[1]]
             heapq.heapify(self.heap)
@@ -882,31 +908,42 @@ class Node:
             return
         start = proc.start
         proc.start = None
-        self._continue(proc, start)
+        if type(start) is Tail:  # a plain-function tail call preempted by its budget
+            self._run(proc, start.fn, start.args)
+        else:  # a new process: ``start`` holds the arguments of ``proc.fn``
+            self._run(proc, proc.fn, start)
 
     def _continue(self, proc: Proc, value: Any) -> None:
-        """A coroutine returned ``value``: follow tail calls, or end the process."""
-        while type(value) is Tail:
+        """A coroutine returned ``value``: follow a tail call, or end the process."""
+        if type(value) is Tail:
+            self._run(proc, value.fn, value.args)
+        else:
+            self._cleanup(proc, "normal", value)
+
+    def _run(self, proc: Proc, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """Call ``fn(*args)`` as the process's body and step it; follow tail calls."""
+        while True:
             proc.reductions += 1
-            fn = value.fn
             proc.fn = fn
             proc.coro = None
             try:
-                r = fn(*value.args)
+                r = fn(*args)
             except BaseException as e:
                 self._crashed(proc, e)
                 return
             if type(r) is not types.CoroutineType:
-                if r is not None and type(r) is not Tail and _is_awaitable(r):
-                    r = _await_it(r)
-                else:
-                    value = r
-                    if type(r) is Tail and proc.reductions >= proc.yield_at:
+                if type(r) is Tail:
+                    if proc.reductions >= proc.yield_at:
                         proc.start = r
                         proc.status = PREEMPTED
                         _runq.append(proc)
                         return
+                    fn, args = r.fn, r.args
                     continue
+                if r is None or not _is_awaitable(r):
+                    self._cleanup(proc, "normal", r)
+                    return
+                r = _await_it(r)
             proc.coro = r
             if proc.reductions >= proc.yield_at:
                 proc.status = PREEMPTED
@@ -916,13 +953,16 @@ class Node:
                 y = r.send(None)
             except StopIteration as e:
                 value = e.value
-                continue
+                if type(value) is Tail:
+                    fn, args = value.fn, value.args
+                    continue
+                self._cleanup(proc, "normal", value)
+                return
             except BaseException as e:
                 self._crashed(proc, e)
                 return
             self._yielded(proc, y)
             return
-        self._cleanup(proc, "normal", value)
 
     def _crashed(self, proc: Proc, e: BaseException) -> None:
         if isinstance(e, _ExitSignal):

@@ -793,9 +793,12 @@ class GenServer:
         if pid is None:
             raise Exit("noproc", CallContext("GenServer.call", server, request, timeout))
         me = _self()
-        if pid == me:
+        if pid is me or pid == me:
             raise Exit("calling_self", CallContext("GenServer.call", server, request, timeout))
-        ref = monitor(pid, alias="demonitor")
+        # The monitor ref is also an alias that the reply deactivates, along with the
+        # monitor itself ("reply_demonitor"): the success path has nothing to undo,
+        # and after a timeout the demonitor makes a late reply drop at the sender.
+        ref = monitor(pid, alias="reply_demonitor")
         send(pid, (_CALL, (me, ref), request))
         try:
             msg = await receive(reply_or_down(ref), timeout=timeout)
@@ -804,7 +807,6 @@ class GenServer:
             ctx = CallContext("GenServer.call", server, request, timeout)
             raise Exit(("timeout", ctx), ctx) from None
         if len(msg) == 2:
-            demonitor(ref, flush=True)
             return msg[1]
         raise Exit(msg[4], CallContext("GenServer.call", server, request, timeout))
 
