@@ -7,14 +7,20 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="livelong", description="Erlang/Elixir processes in Python")
+    parser = argparse.ArgumentParser(
+        prog="livelong", description="Erlang/Elixir processes in Python"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     shell = sub.add_parser("shell", help="an iex-like interactive shell on a fresh node")
-    shell.add_argument("--script", metavar="FILE", help="run FILE as shell input, echoed as a transcript")
+    shell.add_argument(
+        "--script", metavar="FILE", help="run FILE as shell input, echoed as a transcript"
+    )
     shell.add_argument("--remsh", metavar="NAME@HOST", help="open a shell on a running node")
 
-    run = sub.add_parser("run", help="start an application: a supervision tree from module:function")
+    run = sub.add_parser(
+        "run", help="start an application: a supervision tree from module:function"
+    )
     run.add_argument("target", metavar="MODULE:FUNCTION")
 
     sub.add_parser("demo", help="the article's story, told by livelong")
