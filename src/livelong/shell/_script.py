@@ -16,7 +16,7 @@ __all__ = ["ScriptFrontend"]
 class ScriptFrontend:
     """Runs ``entries`` one after the other.  An input marked ``# Ctrl-C`` is
     interrupted once it has run ``interrupt_after`` seconds, as if Ctrl-C were
-    pressed (and again each second until it gives up)."""
+    pressed (and again each second, until the input ends)."""
 
     def __init__(self, entries: Iterable[Entry], interrupt_after: float = 0.3) -> None:
         self.entries = entries  # read one at a time: they may come from a pipe
