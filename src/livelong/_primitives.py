@@ -201,10 +201,10 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
         if entry is not None and entry[1] != "explicit_unalias":
             k.drop_alias(ref)
     if flush:
-        mb = me.mailbox
+        mb = me.mailbox or ()
         for i, m in enumerate(mb):
             if type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and m[1] == ref:
-                del mb[i]
+                del mb[i]  # type: ignore[union-attr]
                 break
     return True
 
@@ -458,8 +458,8 @@ def process_info(proc: k.Proc) -> dict[str, Any]:
         "status": status,
         "current_function": k.current_function(proc),
         "initial_call": k.mfa(proc.initial),
-        "message_queue_len": len(proc.mailbox),
-        "messages": list(proc.mailbox),
+        "message_queue_len": len(proc.mailbox or ()),
+        "messages": list(proc.mailbox or ()),
         "links": sorted(proc.links or ()),
         "monitors": [("process", p) for p in (proc.monitors or {}).values()],
         "monitored_by": list((proc.monitored_by or {}).values()),

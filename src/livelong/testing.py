@@ -45,4 +45,4 @@ async def refute_receive(*patterns: Any, timeout: float = 0.1) -> None:
 
 def mailbox() -> list[Any]:
     """A snapshot of the calling process's mailbox."""
-    return list(current_proc("mailbox()").mailbox)
+    return list(current_proc("mailbox()").mailbox or ())

@@ -159,7 +159,7 @@ class Proc:
         self.start: Any = args  # the arguments of ``fn`` until it starts; see _special_step
         self.patterns: tuple[Any, ...] = ()
         self.matched = -1  # mailbox index of the message that woke a selective receive
-        self.mailbox: deque[Any] = deque()
+        self.mailbox: deque[Any] | None = None  # made at the first message: idle is cheap
         self.scanned = 0
         self.timer: Any = None
         self.timed_out = False
@@ -344,6 +344,8 @@ def _make_runnable(proc: Proc) -> None:
 def deliver(proc: Proc, msg: Any) -> None:
     """Put ``msg`` in ``proc``'s mailbox and wake it if it waits in receive."""
     mb = proc.mailbox
+    if mb is None:
+        mb = proc.mailbox = deque()
     mb.append(msg)
     st = proc.status
     if st is WAITING or (st is WAITING_SEL and match_any(proc.patterns, msg)):
@@ -369,7 +371,10 @@ def send(dest: Any, msg: Any) -> Any:
         if proc is not None:
             if _copy:
                 msg = _isolate(msg)
-            proc.mailbox.append(msg)
+            mb = proc.mailbox
+            if mb is None:
+                mb = proc.mailbox = deque()
+            mb.append(msg)
             st = proc.status
             if st is WAITING:
                 proc.status = RUNNABLE
@@ -377,7 +382,7 @@ def send(dest: Any, msg: Any) -> Any:
                 if not _node.scheduled:  # type: ignore[union-attr]
                     _kick()
             elif st is WAITING_SEL and match_any(proc.patterns, msg):
-                proc.matched = len(proc.mailbox) - 1  # receive takes it without matching
+                proc.matched = len(mb) - 1  # receive takes it without matching again
                 proc.status = RUNNABLE
                 _runq.append(proc)
                 _kick()
@@ -500,27 +505,33 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                 yield _YIELD
             return mb.popleft()
         if timeout is not None:
-            return (yield from _receive_timed(proc, mb, (), timeout))
+            return (yield from _receive_timed(proc, (), timeout))
         proc.status = WAITING
         yield _WAIT
+        mb = proc.mailbox
         while not mb:  # woken without a message (cancel/throw handled by the kernel)
             proc.status = WAITING
             yield _WAIT
+            mb = proc.mailbox
         return mb.popleft()
     i = 0
-    for m in mb:
-        if match_any(patterns, m):
-            del mb[i]
-            if proc.reductions >= proc.yield_at:
-                yield _YIELD
-            return m
-        i += 1
+    if mb:
+        for m in mb:
+            if match_any(patterns, m):
+                del mb[i]
+                if proc.reductions >= proc.yield_at:
+                    yield _YIELD
+                return m
+            i += 1
     if timeout is not None:
-        return (yield from _receive_timed(proc, mb, patterns, timeout, i))
+        return (yield from _receive_timed(proc, patterns, timeout, i))
     while True:
         proc.patterns = patterns
         proc.status = WAITING_SEL
         yield _WAIT
+        mb = proc.mailbox
+        if mb is None:
+            continue
         j = proc.matched
         if j >= 0:
             proc.matched = -1
@@ -536,9 +547,7 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
             i += 1
 
 
-def _receive_timed(
-    proc: Proc, mb: deque[Any], patterns: tuple[Any, ...], timeout: float, i: int = 0
-) -> Any:
+def _receive_timed(proc: Proc, patterns: tuple[Any, ...], timeout: float, i: int = 0) -> Any:
     if timeout < 0:
         raise ValueError(f"receive: timeout must be >= 0 seconds, got {timeout!r}")
     if timeout == 0:
@@ -555,19 +564,21 @@ def _receive_timed(
             else:
                 proc.status = WAITING
             yield _WAIT
-            j = proc.matched
-            if j >= 0:
-                proc.matched = -1
-                m = mb[j]
-                del mb[j]
-                return m
-            n = len(mb)
-            while i < n:
-                m = mb[i]
-                if not patterns or match_any(patterns, m):
-                    del mb[i]
+            mb = proc.mailbox
+            if mb is not None:
+                j = proc.matched
+                if j >= 0:
+                    proc.matched = -1
+                    m = mb[j]
+                    del mb[j]
                     return m
-                i += 1
+                n = len(mb)
+                while i < n:
+                    m = mb[i]
+                    if not patterns or match_any(patterns, m):
+                        del mb[i]
+                        return m
+                    i += 1
             if proc.timed_out:
                 raise TimeoutError(f"receive: no matching message within {timeout} s")
     finally:
@@ -1026,7 +1037,7 @@ class Node:
             if self.names.get(proc.name) is proc:
                 del self.names[proc.name]
             proc.name = None
-        proc.mailbox.clear()
+        proc.mailbox = None
         links = proc.links
         if links:
             proc.links = None
@@ -1191,12 +1202,15 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
 
 def memory_of(proc: Proc) -> int:
     """An honest estimate, in bytes, of what this process holds."""
-    size = sys.getsizeof(proc) + sys.getsizeof(proc.pid) + sys.getsizeof(proc.mailbox)
+    mailbox = proc.mailbox
+    size = sys.getsizeof(proc) + sys.getsizeof(proc.pid)
+    if mailbox is not None:
+        size += sys.getsizeof(mailbox)
     coro = proc.coro
     while coro is not None:
         size += sys.getsizeof(coro)
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    for m in list(proc.mailbox):
+    for m in list(mailbox or ()):
         size += _deep_size(m, 2)
     if proc.dictionary:
         size += _deep_size(proc.dictionary, 2)
