@@ -62,25 +62,36 @@ def spawn(fn: Callable[..., Any], *args: Any) -> Pid:
 
 def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
     """``spawn`` and link the new process to the caller, atomically."""
-    node = current_node()
     me = current_proc("spawn_link()")
+    node = k._node
+    assert node is not None
     proc = node.spawn_proc(fn, args)
     _add_link(me, proc)
     me.reductions += 1
-    node.schedule_new(proc)
+    k._runq.append(proc)  # current_proc() vouched that this is the node's thread
+    if not node.scheduled:
+        k._kick()
     return proc.pid
 
 
 def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process; returns ``(pid, ref)``."""
-    node = current_node()
     me = current_proc("spawn_monitor()")
+    node = k._node
+    assert node is not None
     proc = node.spawn_proc(fn, args)
     ref = Ref(node.name)
-    _add_monitor(me, proc, ref)
+    pid = proc.pid
+    mons = me.monitors
+    if mons is None:
+        mons = me.monitors = {}
+    mons[ref] = pid
+    proc.monitored_by = {ref: me.pid}
     me.reductions += 1
-    node.schedule_new(proc)
-    return proc.pid, ref
+    k._runq.append(proc)
+    if not node.scheduled:
+        k._kick()
+    return pid, ref
 
 
 def self() -> Pid:
@@ -128,7 +139,7 @@ def link(pid: Pid) -> bool:
         raise TypeError(f"link: expected a Pid, got {pid!r}")
     if pid == me.pid:
         return True
-    target = pid._proc
+    target = k.proc_of(pid)
     if target is None:
         if pid.node != current_node().name and k.remote.link(me.pid, pid):
             if me.links is None:
@@ -148,7 +159,7 @@ def unlink(pid: Pid) -> bool:
         raise TypeError(f"unlink: expected a Pid, got {pid!r}")
     if me.links is not None:
         me.links.discard(pid)
-    target = pid._proc
+    target = k.proc_of(pid)
     if target is not None and target.links is not None:
         target.links.discard(me.pid)
     elif target is None and pid.node != current_node().name:
@@ -172,7 +183,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     pid = target if type(target) is Pid else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
-    proc = pid._proc if pid is not None else None
+    proc = k.proc_of(pid) if pid is not None else None
     if proc is None:
         if pid is not None and pid.node != node.name and k.remote.monitor(me.pid, pid, ref):
             if me.monitors is None:
@@ -251,7 +262,7 @@ def register(name: str, pid: Pid | None = None) -> bool:
         raise ValueError(f"register: {name!r} is reserved")
     if type(pid) is not Pid:
         raise TypeError(f"register: expected a Pid, got {pid!r}")
-    proc = pid._proc
+    proc = k.proc_of(pid)
     if proc is None:
         raise ValueError(f"register: {pid!r} is not alive")
     if name in node.names:
@@ -338,7 +349,7 @@ class Process:
         """True while ``pid`` is a live local process.  Safe from any thread."""
         if type(pid) is not Pid:
             raise TypeError(f"Process.alive: expected a Pid, got {pid!r}")
-        proc = pid._proc
+        proc = k.proc_of(pid)
         return proc is not None and proc.status is not k.EXITED and proc.status is not k.EXITING
 
     @staticmethod
@@ -347,7 +358,7 @@ class Process:
         item of it.  Safe from any thread, even while the scheduler is busy."""
         if type(pid) is not Pid:
             raise TypeError(f"Process.info: expected a Pid, got {pid!r}")
-        proc = pid._proc
+        proc = k.proc_of(pid)
         if proc is None or proc.status is k.EXITED:
             return None
         info = process_info(proc)
@@ -389,7 +400,7 @@ class Process:
         target = _resolve(pid, "Process.exit")
         if target is None:
             return True
-        proc = target._proc
+        proc = k.proc_of(target)
         cur = _caller()
         sender = cur.pid if cur is not None else target
         if proc is None:

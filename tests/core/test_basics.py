@@ -389,3 +389,15 @@ def test_number_and_string_patterns_match_exactly():
         return await receive(("n", 1)), await receive(1), await receive(timeout=0)
 
     assert run(main) == (("n", 1), 1, True)
+
+
+def test_a_pid_rebuilt_from_its_fields_reaches_the_live_process():
+    async def main():
+        me = self()
+        copy = Pid(me.node, me.id, me.serial)
+        assert copy == me and copy is not me
+        assert Process.alive(copy) and Process.info(copy, "status") == "running"
+        send(copy, "via the copy")
+        return await receive(timeout=1)
+
+    assert run(main) == "via the copy"

@@ -295,6 +295,20 @@ def pid_for(node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
     return Pid(node, id, serial, creation)
 
 
+def proc_of(pid: Pid) -> Proc | None:
+    """The live local process of ``pid``, also for a pid rebuilt from its fields."""
+    proc = pid._proc
+    if proc is None:
+        n = _node
+        if n is not None and pid.node == n.name:
+            proc = n.procs.get(pid.id)
+            if proc is not None and (
+                proc.pid.serial != pid.serial or proc.pid.creation != pid.creation
+            ):
+                proc = None
+    return proc
+
+
 def current_node() -> Node:
     n = _node
     if n is None:
@@ -386,8 +400,13 @@ def send(dest: Any, msg: Any) -> Any:
                 proc.status = RUNNABLE
                 _runq.append(proc)
                 _kick()
-        elif _node is not None and dest.node != _node.name:
-            remote.send(dest, _isolate(msg) if _copy else msg)
+        elif _node is not None:
+            if dest.node != _node.name:
+                remote.send(dest, _isolate(msg) if _copy else msg)
+            else:  # a local pid rebuilt from its fields: find its process
+                proc = proc_of(dest)
+                if proc is not None:
+                    deliver(proc, _isolate(msg) if _copy else msg)
         return msg
     if type(dest) is Ref and _node is not None:  # an alias: the reply path of every call
         entry = _node.aliases.get(dest)
@@ -1161,6 +1180,14 @@ def mfa(fn: Any) -> tuple[str, str, int]:
     return (module, name, arity)
 
 
+def _arity(code: types.CodeType) -> int:
+    """Arguments a caller passes: a method's ``self`` or ``cls`` does not count."""
+    n = code.co_argcount
+    if n and code.co_varnames[0] in ("self", "cls"):
+        n -= 1
+    return n
+
+
 def mfa_text(fn: Any) -> str:
     m, f, a = mfa(fn)
     return f"{m}.{f}/{a}" if m not in ("__main__", "?") else f"{f}/{a}"
@@ -1182,7 +1209,7 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
             frame = frame.f_back
         if best is not None:
             code = best.f_code
-            return (best.f_globals.get("__name__", "?"), code.co_qualname, code.co_argcount)
+            return (best.f_globals.get("__name__", "?"), code.co_qualname, _arity(code))
     coro = proc.coro
     best_code = None
     best_mod = "?"
@@ -1196,7 +1223,7 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
             best_mod = frame.f_globals.get("__name__", "?")
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     if best_code is not None:
-        return (best_mod, best_code.co_qualname, best_code.co_argcount)
+        return (best_mod, best_code.co_qualname, _arity(best_code))
     return mfa(proc.fn)
 
 
