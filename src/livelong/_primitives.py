@@ -183,7 +183,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     pid = target if type(target) is Pid else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
-    proc = k.proc_of(pid) if pid is not None else None
+    proc = (pid._proc or k.proc_of(pid)) if pid is not None else None
     if proc is None:
         if pid is not None and pid.node != node.name and k.remote.monitor(me.pid, pid, ref):
             if me.monitors is None:
@@ -207,10 +207,9 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
         raise TypeError(f"demonitor: expected a Ref, got {ref!r}")
     if me.monitors:
         k._forget_monitor(me, ref)
-    if me.aliases is not None and ref in me.aliases:
-        entry = current_node().aliases.get(ref)
-        if entry is not None and entry[1] != "explicit_unalias":
-            k.drop_alias(ref)
+    entry = current_node().aliases.get(ref)
+    if entry is not None and entry[0] is me and entry[1] != "explicit_unalias":
+        k.drop_alias(ref)
     if flush:
         mb = me.mailbox or ()
         for i, m in enumerate(mb):
@@ -236,7 +235,8 @@ def unalias(ref: Ref) -> bool:
     me = current_proc("unalias()")
     if type(ref) is not Ref:
         raise TypeError(f"unalias: expected a Ref, got {ref!r}")
-    if me.aliases is None or ref not in me.aliases:
+    entry = current_node().aliases.get(ref)
+    if entry is None or entry[0] is not me:
         return False
     return k.drop_alias(ref)
 

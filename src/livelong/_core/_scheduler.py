@@ -176,7 +176,7 @@ class Proc:
         self.initial = fn
         self.cancel_requests = 0
         self.on_exit: list[Callable[[Any, Any], None]] | None = None
-        self.aliases: set[Ref] | None = None
+        self.aliases: set[Ref] | None = None  # explicit aliases (monitor aliases: monitors)
 
     # --- the asyncio Task protocol subset that asyncio.timeout and aiohttp use ----
     def cancel(self, msg: Any = None) -> bool:
@@ -409,13 +409,20 @@ def send(dest: Any, msg: Any) -> Any:
                     deliver(proc, _isolate(msg) if _copy else msg)
         return msg
     if type(dest) is Ref and _node is not None:  # an alias: the reply path of every call
-        entry = _node.aliases.get(dest)
+        aliases = _node.aliases
+        entry = aliases.get(dest)
         if entry is not None:
             proc, mode = entry
-            if mode == "reply_demonitor":
-                drop_alias(dest)
-                if proc.monitors is not None:
-                    _forget_monitor(proc, dest)
+            if mode == "reply_demonitor":  # drop_alias and _forget_monitor, inlined
+                del aliases[dest]
+                mons = proc.monitors
+                target = mons.pop(dest, None) if mons else None
+                if target is not None:
+                    tp = target._proc
+                    if tp is not None:
+                        tp.monitored_by.pop(dest, None)
+                    elif target.node != _node.name:
+                        remote.demonitor(proc.pid, target, dest)
             deliver(proc, _isolate(msg) if _copy else msg)
             return msg
     return _send_slow(dest, msg)
@@ -460,9 +467,10 @@ def add_alias(proc: Proc, ref: Ref, mode: str) -> None:
     n = _node
     assert n is not None
     n.aliases[ref] = (proc, mode)
-    if proc.aliases is None:
-        proc.aliases = set()
-    proc.aliases.add(ref)
+    if mode == "explicit_unalias":  # the others end with their monitor
+        if proc.aliases is None:
+            proc.aliases = set()
+        proc.aliases.add(ref)
 
 
 def drop_alias(ref: Ref) -> bool:
@@ -573,7 +581,12 @@ def _receive_timed(proc: Proc, patterns: tuple[Any, ...], timeout: float, i: int
         raise TimeoutError("receive: no matching message (timeout=0)")
     assert _node is not None
     tm = _node.timeouts
-    seq = tm.arm(proc, timeout)
+    seq = next(tm.seq)  # arm a timeout (see Timeouts): inlined, it is every call's path
+    when = _monotonic() + timeout
+    heapq.heappush(tm.heap, (when, seq, proc))
+    proc.timer = seq
+    if when < tm.armed_at:
+        tm._rearm(when)
     proc.timed_out = False
     try:
         while True:
@@ -636,15 +649,6 @@ class Timeouts:
         self.handle: asyncio.TimerHandle | None = None
         self.armed_at = float("inf")
         self.stale = 0
-
-    def arm(self, proc: Proc, timeout: float) -> int:
-        seq = next(self.seq)
-        when = _monotonic() + timeout
-        heapq.heappush(self.heap, (when, seq, proc))
-        proc.timer = seq
-        if when < self.armed_at:
-            self._rearm(when)
-        return seq
 
     def dropped(self, count: int = 0) -> None:
         """``count`` more entries went stale; sweep when stale ones are the majority."""
@@ -1071,7 +1075,10 @@ class Node:
         mons = proc.monitors
         if mons:
             proc.monitors = None
+            aliases = self.aliases
             for ref, target in mons.items():
+                if ref in aliases:
+                    del aliases[ref]
                 tp = target._proc if type(target) is Pid else None
                 if tp is not None and tp.monitored_by is not None:
                     tp.monitored_by.pop(ref, None)
@@ -1084,10 +1091,9 @@ class Node:
                 if wp is not None:
                     if wp.monitors is not None:
                         wp.monitors.pop(ref, None)  # a monitor ends with its DOWN
-                    if wp.aliases is not None and ref in wp.aliases:
-                        entry = self.aliases.get(ref)
-                        if entry is not None and entry[1] != "explicit_unalias":
-                            drop_alias(ref)
+                    entry = self.aliases.get(ref)
+                    if entry is not None and entry[1] != "explicit_unalias":
+                        del self.aliases[ref]
                     deliver(wp, down)
                 elif watcher.node != self.name:
                     remote.send(watcher, down)
