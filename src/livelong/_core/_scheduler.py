@@ -532,7 +532,7 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                 yield _YIELD
             return mb.popleft()
         if timeout is not None:
-            return (yield from _receive_timed(proc, (), timeout))
+            return (yield from _receive_wait(proc, (), 0, timeout))
         proc.status = WAITING
         yield _WAIT
         mb = proc.mailbox
@@ -550,44 +550,29 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                     yield _YIELD
                 return m
             i += 1
+    return (yield from _receive_wait(proc, patterns, i, timeout))
+
+
+def _receive_wait(proc: Proc, patterns: tuple[Any, ...], i: int, timeout: float | None) -> Any:
+    """Park ``proc`` in receive until a message arrives (one matching ``patterns``,
+    when there are some; the first ``i`` in the mailbox are known not to match), or
+    ``timeout`` seconds pass."""
+    tm = None
+    seq = 0
     if timeout is not None:
-        return (yield from _receive_timed(proc, patterns, timeout, i))
-    while True:
-        proc.patterns = patterns
-        proc.status = WAITING_SEL
-        yield _WAIT
-        mb = proc.mailbox
-        if mb is None:
-            continue
-        j = proc.matched
-        if j >= 0:
-            proc.matched = -1
-            m = mb[j]
-            del mb[j]
-            return m
-        n = len(mb)
-        while i < n:
-            m = mb[i]
-            if match_any(patterns, m):
-                del mb[i]
-                return m
-            i += 1
-
-
-def _receive_timed(proc: Proc, patterns: tuple[Any, ...], timeout: float, i: int = 0) -> Any:
-    if timeout < 0:
-        raise ValueError(f"receive: timeout must be >= 0 seconds, got {timeout!r}")
-    if timeout == 0:
-        raise TimeoutError("receive: no matching message (timeout=0)")
-    assert _node is not None
-    tm = _node.timeouts
-    seq = next(tm.seq)  # arm a timeout (see Timeouts): inlined, it is every call's path
-    when = _monotonic() + timeout
-    heapq.heappush(tm.heap, (when, seq, proc))
-    proc.timer = seq
-    if when < tm.armed_at:
-        tm._rearm(when)
-    proc.timed_out = False
+        if timeout < 0:
+            raise ValueError(f"receive: timeout must be >= 0 seconds, got {timeout!r}")
+        if timeout == 0:
+            raise TimeoutError("receive: no matching message (timeout=0)")
+        assert _node is not None
+        tm = _node.timeouts
+        seq = next(tm.seq)  # arm a timeout (see Timeouts): inlined, it is every call's path
+        when = _monotonic() + timeout
+        heapq.heappush(tm.heap, (when, seq, proc))
+        proc.timer = seq
+        if when < tm.armed_at:
+            tm._rearm(when)
+        proc.timed_out = False
     try:
         while True:
             if patterns:
@@ -599,7 +584,7 @@ def _receive_timed(proc: Proc, patterns: tuple[Any, ...], timeout: float, i: int
             mb = proc.mailbox
             if mb is not None:
                 j = proc.matched
-                if j >= 0:
+                if j >= 0:  # deliver matched it already
                     proc.matched = -1
                     m = mb[j]
                     del mb[j]
@@ -614,12 +599,13 @@ def _receive_timed(proc: Proc, patterns: tuple[Any, ...], timeout: float, i: int
             if proc.timed_out:
                 raise TimeoutError(f"receive: no matching message within {timeout} s")
     finally:
-        proc.timed_out = False
-        if proc.timer == seq:  # _drop_timeout, inlined: this is every call's path
-            proc.timer = None
-            tm.stale += 1
-            if tm.stale > 1024:
-                tm.dropped()
+        if tm is not None:
+            proc.timed_out = False
+            if proc.timer == seq:  # _drop_timeout, inlined: this is every call's path
+                proc.timer = None
+                tm.stale += 1
+                if tm.stale > 1024:
+                    tm.dropped()
 
 
 def _drop_timeout(proc: Proc) -> None:
