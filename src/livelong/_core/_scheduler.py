@@ -854,7 +854,11 @@ class Node:
                 try:
                     r = coro.send(None)
                 except StopIteration as e:
-                    self._continue(proc, e.value)
+                    v = e.value  # _continue, inlined: a tail call per message is common
+                    if type(v) is Tail:
+                        self._run(proc, v.fn, v.args)
+                    else:
+                        self._cleanup(proc, "normal", v)
                     continue
                 except BaseException as e:
                     self._crashed(proc, e)
