@@ -63,7 +63,9 @@ a ``NotImplementedError`` naming the server and the request.
 Calls, timeouts and failures
 ----------------------------
 ``call(server, request, timeout=5.0)`` monitors the server and uses the monitor
-reference as the reply tag.  It raises :class:`~livelong.Exit` with
+reference as the reply tag; the reference is also an alias of the caller (see
+``livelong.alias``) that the reply, a timeout or the server's death deactivates.  It
+raises :class:`~livelong.Exit` with
 
 * reason ``"noproc"`` when there is no such server,
 * the server's exit reason when it dies before replying,
