@@ -38,7 +38,7 @@ class Node(k.Node):
         *,
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
-        gc_threshold: int | None = k.GC_THRESHOLD,
+        gc_threshold: tuple[int, int, int] | None = k.GC_THRESHOLD,
     ) -> None:
         super().__init__(
             name,

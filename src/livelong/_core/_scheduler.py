@@ -57,7 +57,8 @@ EXITING = "exiting"
 EXITED = "exited"
 
 BUDGET = 2000  # reductions a process may spend before it is put back in the queue
-GC_THRESHOLD = 50_000  # young-generation threshold a running node sets (see Node.attach)
+# The cyclic GC thresholds a running node sets (see Node.attach)
+GC_THRESHOLD: tuple[int, int, int] = (50_000, 50, 100)
 SLICE_SECONDS = 0.005  # time the kernel runs processes before asyncio gets a turn
 
 _WAIT = object()  # yielded by receive: "park me until a message arrives"
@@ -131,7 +132,6 @@ class Proc:
         "patterns",
         "matched",
         "mailbox",
-        "scanned",
         "timer",
         "timed_out",
         "fut",
@@ -160,7 +160,6 @@ class Proc:
         self.patterns: tuple[Any, ...] = ()
         self.matched = -1  # mailbox index of the message that woke a selective receive
         self.mailbox: deque[Any] | None = None  # made at the first message: idle is cheap
-        self.scanned = 0
         self.timer: Any = None
         self.timed_out = False
         self.fut: Any = None
@@ -724,7 +723,7 @@ class Node:
         *,
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
-        gc_threshold: int | None = GC_THRESHOLD,
+        gc_threshold: tuple[int, int, int] | None = GC_THRESHOLD,
     ) -> None:
         self.name = name
         self.gc_threshold = gc_threshold
@@ -764,11 +763,11 @@ class Node:
         set_copy_messages(self.copy_messages)
         if self.gc_threshold is not None:
             # Python's cyclic GC walks every young container; a node allocates a few
-            # per spawn and per tail call, so the default (700) makes spawning 3x
-            # slower.  A node owns its OS process, so it tunes the collector for it.
+            # per spawn and per tail call, so the default (700, 10, 10) made spawning
+            # 3x slower, and each full collection walks every process of the node.
+            # A node owns its OS process, so it tunes the collector for it.
             self._old_gc = gc.get_threshold()
-            _, g1, g2 = self._old_gc
-            gc.set_threshold(max(self.gc_threshold, self._old_gc[0]), g1, g2)
+            gc.set_threshold(*map(max, self.gc_threshold, self._old_gc))
         if self.watchdog_seconds is not None:
             self._watchdog = Watchdog(self, self.watchdog_seconds)
             self._watchdog.start()
