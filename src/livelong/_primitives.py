@@ -80,7 +80,7 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     node = k._node
     assert node is not None
     proc = node.spawn_proc(fn, args)
-    ref = Ref(node.name)
+    ref = Ref()
     pid = proc.pid
     mons = me.monitors
     if mons is None:
@@ -101,7 +101,7 @@ def self() -> Pid:
 
 def make_ref() -> Ref:
     """A new unique reference."""
-    return Ref(k.local_node_name())
+    return Ref()
 
 
 def _resolve(dest: Any, what: str) -> Pid | None:
@@ -179,7 +179,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     me = current_proc("monitor()")
     node = k._node
     assert node is not None
-    ref = Ref(node.name)
+    ref = Ref()
     pid = target if type(target) is Pid else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
@@ -203,7 +203,7 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
     ``"explicit_unalias"``).  With ``flush=True`` also drop its DOWN message if one
     already arrived."""
     me = current_proc("demonitor()")
-    if type(ref) is not Ref:
+    if not isinstance(ref, Ref):
         raise TypeError(f"demonitor: expected a Ref, got {ref!r}")
     if me.monitors:
         k._forget_monitor(me, ref)
@@ -224,7 +224,7 @@ def alias(mode: str = "explicit_unalias") -> Ref:
     that reaches the caller until :func:`unalias` (Erlang's ``alias/1``).  With
     ``mode="reply_demonitor"`` the first message through it also deactivates it."""
     me = current_proc("alias()")
-    ref = Ref(current_node().name)
+    ref = Ref()
     k.add_alias(me, ref, mode)
     return ref
 
@@ -233,7 +233,7 @@ def unalias(ref: Ref) -> bool:
     """Deactivate an alias of the caller; messages sent to it afterwards are dropped.
     Returns False if it was not an active alias of the caller."""
     me = current_proc("unalias()")
-    if type(ref) is not Ref:
+    if not isinstance(ref, Ref):
         raise TypeError(f"unalias: expected a Ref, got {ref!r}")
     entry = current_node().aliases.get(ref)
     if entry is None or entry[0] is not me:
@@ -302,7 +302,7 @@ def send_after(dest: Pid | str, msg: Any, seconds: float) -> Ref:
         raise ValueError(f"send_after: seconds must be >= 0, got {seconds!r}")
     if not isinstance(dest, (Pid, str)):
         raise TypeError(f"send_after: expected a Pid or a registered name, got {dest!r}")
-    ref = Ref(node.name)
+    ref = Ref()
 
     def fire() -> None:
         node.timers.pop(ref, None)

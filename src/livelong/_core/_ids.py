@@ -106,6 +106,7 @@ def _rebuild_pid(node: str, id: int, serial: int, creation: int) -> Pid:
 
 
 _ref_counter = itertools.count(1)
+_ref_numbers: weakref.WeakKeyDictionary[Ref, int] = weakref.WeakKeyDictionary()
 _refs_by_parts: weakref.WeakValueDictionary[tuple[str, int, int], Ref] = (
     weakref.WeakValueDictionary()
 )
@@ -114,34 +115,36 @@ _refs_by_parts: weakref.WeakValueDictionary[tuple[str, int, int], Ref] = (
 class Ref:
     """A unique reference (``make_ref()``), printed as ``#Reference<0.0.0.42>``.
 
-    Refs compare and hash by identity, which Python does in C: refs are dict keys on
-    every monitor, alias and call, and a Python-level ``__hash__`` cost a tenth of a
-    GenServer call.  Identity is also value equality because refs are interned:
-    ``Ref(node, id, creation)`` with an explicit id (the way a decoder rebuilds a ref
-    that came over the wire) returns the one live ref with those parts.
+    A ref is made on every monitor, alias and call, so it is made in C: ``Ref()``
+    runs no Python code (a Python constructor cost a twentieth of a GenServer call),
+    and refs compare and hash by identity.  A local ref gets its number when the
+    number is first read (to print it, order it or send it to another node); from
+    then on :func:`ref_from_parts` with the same parts returns this very ref, so
+    identity is also value equality.  Refs made elsewhere are :class:`RemoteRef`.
     """
 
-    __slots__ = ("node", "id", "creation", "__weakref__")
+    __slots__ = ("__weakref__",)
 
-    node: str
-    id: int
-    creation: int
+    @property
+    def creation(self) -> int:
+        return 0
 
-    def __new__(cls, node: str = LOCAL_NODE, id: int | None = None, creation: int = 0) -> Ref:
-        if id is not None:
-            known = _refs_by_parts.get((node, id, creation))
-            if known is not None:
-                return known
-        ref = object.__new__(cls)
-        ref.node = node
-        ref.id = next(_ref_counter) if id is None else id
-        ref.creation = creation
-        if id is not None:
-            _refs_by_parts[(node, id, creation)] = ref
-        return ref
+    @property
+    def node(self) -> str:
+        from . import _scheduler
+
+        return _scheduler.local_node_name()
+
+    @property
+    def id(self) -> int:
+        n = _ref_numbers.get(self)
+        if n is None:
+            n = _ref_numbers[self] = next(_ref_counter)
+            _refs_by_parts[(self.node, n, self.creation)] = self
+        return n
 
     def __lt__(self, other: Ref) -> bool:
-        if type(other) is not Ref:
+        if not isinstance(other, Ref):
             return NotImplemented
         return (self.node, self.id) < (other.node, other.id)
 
@@ -155,11 +158,43 @@ class Ref:
     __str__ = __repr__
 
     def __reduce__(self) -> Any:
-        _refs_by_parts.setdefault((self.node, self.id, self.creation), self)  # rebuilds find us
-        return (Ref, (self.node, self.id, self.creation))
+        return (ref_from_parts, (self.node, self.id, self.creation))
 
     def __copy__(self) -> Ref:
         return self
 
     def __deepcopy__(self, memo: Any) -> Ref:
         return self
+
+
+class RemoteRef(Ref):
+    """A ref made on another node (or rebuilt from parts no live local ref has)."""
+
+    __slots__ = ("_node", "_id", "_creation")
+
+    def __init__(self, node: str, id: int, creation: int = 0) -> None:
+        self._node = node
+        self._id = id
+        self._creation = creation
+
+    @property
+    def node(self) -> str:
+        return self._node
+
+    @property
+    def id(self) -> int:
+        return self._id
+
+    @property
+    def creation(self) -> int:
+        return self._creation
+
+
+def ref_from_parts(node: str, id: int, creation: int = 0) -> Ref:
+    """The ref with these parts: the live one if there is one, else a new
+    :class:`RemoteRef` that later lookups of the same parts return."""
+    key = (node, id, creation)
+    ref = _refs_by_parts.get(key)
+    if ref is None:
+        ref = _refs_by_parts[key] = RemoteRef(node, id, creation)
+    return ref

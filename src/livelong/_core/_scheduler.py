@@ -429,7 +429,7 @@ def send(dest: Any, msg: Any) -> Any:
 
 def _send_slow(dest: Any, msg: Any) -> Any:
     n = current_node()
-    if type(dest) is Ref:  # not an active local alias (send handled those)
+    if isinstance(dest, Ref):  # not an active local alias (send handled those)
         if dest.node != n.name:
             remote.send_alias(dest, _isolate(msg) if _copy else msg)
         return msg  # an inactive alias: dropped, as in Erlang
