@@ -843,7 +843,12 @@ class Node:
                 proc.yield_at = proc.reductions + budget
                 coro = proc.coro
                 if coro is None or proc.signal is not None:
-                    self._special_step(proc)
+                    if proc.signal is None and type(proc.start) is tuple:  # a new process
+                        args = proc.start
+                        proc.start = None
+                        self._run(proc, proc.fn, args)
+                    else:
+                        self._special_step(proc)
                     continue
                 try:
                     r = coro.send(None)
