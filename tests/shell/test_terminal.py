@@ -126,6 +126,20 @@ def test_ctrl_c_interrupts_a_busy_loop_and_ctrl_d_leaves(term: Terminal) -> None
     assert term.wait_exit() == 0
 
 
+def test_ctrl_c_kills_a_runaway_process_that_holds_the_node(term: Terminal) -> None:
+    enter(term, "def runaway():\n    while True: pass\n", 2)
+    term.type("p = spawn(runaway)")  # the runaway takes the node: no prompt comes back
+    term.keys("Enter")
+    term.wait(lambda s: any("runaway process" in line for line in s), "the watchdog", 10)
+    term.keys("C-c")
+    term.wait(lambda s: any("killed runaway process" in line for line in s), "the kill", 10)
+    term.wait_prompt(3)
+    screen = enter(term, "Process.alive(p)", 4)
+    assert session_lines(screen)[-2:] == ["False", "livelong>"]
+    term.keys("C-d")
+    assert term.wait_exit() == 0
+
+
 def run_shell(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*SHELL, *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=30

@@ -1258,6 +1258,16 @@ def _deep_size(obj: Any, depth: int) -> int:
     return size
 
 
+def runaway_process() -> Proc | None:
+    """The process that holds the node's thread right now without yielding, as the
+    watchdog found it (None when there is none).  Safe from any thread and from a
+    signal handler."""
+    n = _node
+    wd = n._watchdog if n is not None else None
+    proc = wd.runaway if wd is not None else None
+    return proc if proc is not None and proc is _current else None
+
+
 class Watchdog:
     """A thread that notices a process that holds the scheduler without yielding.
 
@@ -1268,6 +1278,7 @@ class Watchdog:
     def __init__(self, node: Node, seconds: float) -> None:
         self.node = node
         self.seconds = seconds
+        self.runaway: Proc | None = None  # the process holding the node, once reported
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="livelong-watchdog", daemon=True)
 
@@ -1293,8 +1304,11 @@ class Watchdog:
                 reds = cur.reductions if cur is not None else -1
                 since = now
                 reported = 0.0
+                self.runaway = None
                 continue
             stuck = now - since
+            if stuck >= self.seconds:
+                self.runaway = cur
             if stuck >= self.seconds and now - reported >= max(self.seconds, 10.0):
                 reported = now
                 m, f, a = current_function(cur)

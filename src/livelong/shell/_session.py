@@ -18,7 +18,9 @@ Ctrl-C interrupts only the running input:
 * when the input waits (``await receive()``, ``await Process.sleep(5)``), the shell
   process is cancelled as an asyncio task is, in the loop, between two steps.
 
-Another process is never touched.
+Another process is never touched, with one exception: a process that holds the node's
+only thread without ever yielding (``while True: pass``; the watchdog has reported it)
+leaves nothing else able to run, so Ctrl-C kills it, as iex's break menu would.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from typing import Any, Protocol
 
 import livelong
 from livelong import Exit, Pid
+from livelong._core import _scheduler as _kernel  # runaway_process: the watchdog's finding
 
 from ._code import compile_input, format_exception, format_syntax_error, format_value, run
 from ._helpers import make_helpers
@@ -220,6 +223,17 @@ class LocalSession:
             return
         if shell.busy and _running(frame, ShellProcess.evaluate.__code__):
             raise KeyboardInterrupt  # in the input's own code, in the shell process
+        runaway = _kernel.runaway_process()
+        if runaway is not None and runaway.pid != shell.pid:
+            # Another process holds the node's only thread and never yields (the
+            # watchdog reported it): nothing the shell runs can stop it, so Ctrl-C
+            # does, as iex's break menu would.  This handler runs in that process.
+            print(
+                f"** (Ctrl-C) killed runaway process {runaway.pid!r}: it held the node "
+                "without yielding",
+                flush=True,
+            )
+            raise _kernel._Killed
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._cancel_input)
 
