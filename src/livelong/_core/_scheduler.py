@@ -335,16 +335,21 @@ def _kick() -> None:
             n.loop.call_soon_threadsafe(n._run_slice)
 
 
+def _stop_waiting(proc: Proc) -> None:
+    """Drop what ``proc`` waits on: its receive timeout, the asyncio future it awaits."""
+    if proc.timer is not None:
+        _drop_timeout(proc)
+    fut = proc.fut
+    if fut is not None:
+        proc.fut = None
+        fut.remove_done_callback(proc._fut_done)
+        fut.cancel()
+
+
 def _make_runnable(proc: Proc) -> None:
     st = proc.status
     if st is WAITING or st is WAITING_SEL or st is SUSPENDED:
-        if proc.timer is not None:
-            _drop_timeout(proc)
-        fut = proc.fut
-        if fut is not None:
-            proc.fut = None
-            fut.remove_done_callback(proc._fut_done)
-            fut.cancel()
+        _stop_waiting(proc)
         proc.status = RUNNABLE
         _runq.append(proc)
         _kick()
@@ -1020,13 +1025,7 @@ class Node:
         coro = proc.coro
         proc.coro = None
         proc.status = EXITING
-        if proc.timer is not None:
-            _drop_timeout(proc)
-        fut = proc.fut
-        if fut is not None:
-            proc.fut = None
-            fut.remove_done_callback(proc._fut_done)
-            fut.cancel()
+        _stop_waiting(proc)
         if coro is not None:
             try:
                 coro.close()
