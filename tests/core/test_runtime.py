@@ -324,3 +324,19 @@ def test_one_node_per_os_process():
             livelong.run(lambda: None)
     finally:
         node.stop()
+
+
+def test_status_is_exiting_while_finally_blocks_run():
+    async def guarded(parent):
+        try:
+            await receive("never")
+        finally:
+            send(parent, ("status", Process.info(self(), "status")))
+
+    async def main():
+        pid = spawn(guarded, self())
+        await Process.sleep(0)
+        Process.exit(pid, "shutdown")
+        return await receive(("status", ANY), timeout=1)
+
+    assert run(main) == ("status", "exiting")

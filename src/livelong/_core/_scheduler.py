@@ -1073,15 +1073,17 @@ class Node:
         watchers = proc.monitored_by
         if watchers:
             proc.monitored_by = None
+            aliases = self.aliases
             for ref, watcher in watchers.items():
                 wp = watcher._proc
                 down = ("DOWN", ref, "process", pid, reason)
                 if wp is not None:
                     if wp.monitors is not None:
                         wp.monitors.pop(ref, None)  # a monitor ends with its DOWN
-                    entry = self.aliases.get(ref)
-                    if entry is not None and entry[1] != "explicit_unalias":
-                        del self.aliases[ref]
+                    if aliases:
+                        entry = aliases.get(ref)
+                        if entry is not None and entry[1] != "explicit_unalias":
+                            del aliases[ref]
                     deliver(wp, down)
                 elif watcher.node != self.name:
                     remote.send(watcher, down)
