@@ -233,7 +233,6 @@ _get_ident = threading.get_ident
 _clock = time.perf_counter
 _monotonic = time.monotonic
 _node_names: dict[str, int] = {LOCAL_NODE: 0}
-_pid_cache: dict[tuple[str, int, int, int], Pid] = {}
 
 try:
     _current_tasks: dict[Any, Any] | None = _asyncio_tasks._current_tasks  # type: ignore[attr-defined]
@@ -285,13 +284,9 @@ def local_node_name() -> str:
 
 def pid_for(node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
     """The pid with these fields: the live process's own pid object when it is local."""
-    n = _node
-    if n is not None and node == n.name:
-        proc = n.procs.get(id)
-        if proc is not None and proc.pid.serial == serial:
-            return proc.pid
-        return Pid(node, id, serial, creation)
-    return Pid(node, id, serial, creation)
+    pid = Pid(node, id, serial, creation)
+    proc = proc_of(pid)
+    return proc.pid if proc is not None else pid
 
 
 def proc_of(pid: Pid) -> Proc | None:
