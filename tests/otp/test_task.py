@@ -302,6 +302,29 @@ def test_supervised_tasks_are_children_and_stop_with_the_supervisor():
     assert run(main) == (True, False)
 
 
+def test_a_supervised_task_whose_owner_dies_before_the_go_does_not_linger():
+    class SlowStart(GenServer):
+        async def init(self, arg):
+            await Process.sleep(0.1)  # keeps the supervisor busy
+            return arg
+
+    async def caller(sup):
+        await Task.Supervisor.async_nolink(sup, slow, 10)
+
+    async def main():
+        sup = await Task.Supervisor.start_link()
+        livelong.spawn(livelong.DynamicSupervisor.start_child, sup, (SlowStart, 0))
+        await Process.sleep(0.01)
+        c = livelong.spawn(caller, sup)  # its start_child waits behind the slow start
+        await Process.sleep(0.01)
+        Process.exit(c, "kill")  # the caller dies before it can send the go
+        await Process.sleep(0.2)
+        left = await Task.Supervisor.children(sup)
+        return [Process.info(p)["current_function"][1] for p in left]
+
+    assert run(main) == ["_loop"]  # only the SlowStart server: the task is gone
+
+
 def test_task_supervisor_async_stream_nolink_reports_crashes_as_items():
     async def main():
         sup = await Task.Supervisor.start_link()

@@ -56,15 +56,32 @@ _GO = "$task_go"
 
 
 async def _task_body(fn: Callable[..., Any], args: tuple[Any, ...], wait_go: bool) -> Any:
-    owner = tag = None
+    to = None
     if wait_go:
         _, owner, tag = await receive((_GO, ANY, ANY))
+        to = (owner, tag)
+    return await _run(fn, args, to)
+
+
+async def _supervised_body(fn: Callable[..., Any], args: tuple[Any, ...], owner: Pid) -> Any:
+    """A task started by a Task.Supervisor for ``owner``: it waits for the owner's go,
+    which comes only after the supervisor's reply.  The owner may die (or give up)
+    before that, so the task watches it and exits with ``("shutdown", reason)`` when the
+    owner goes down instead of waiting under the supervisor forever."""
+    mref = monitor(owner)
+    msg = await receive((_GO, owner, ANY), ("DOWN", mref, ANY, ANY, ANY))
+    if msg[0] == "DOWN":
+        raise Exit(("shutdown", msg[4]))
+    demonitor(mref, flush=True)
+    return await _run(fn, args, (owner, msg[2]))
+
+
+async def _run(fn: Callable[..., Any], args: tuple[Any, ...], to: Any) -> None:
     result = fn(*args)
     if hasattr(result, "__await__"):
         result = await result
-    if owner is not None:
-        _reply((owner, tag), result)
-    return None
+    if to is not None:
+        _reply(to, result)
 
 
 class Task:
@@ -374,8 +391,12 @@ async def _kill(task: Task) -> None:
 # Task.Supervisor
 
 
-def _start_supervised(fn: Callable[..., Any], args: tuple[Any, ...], wait_go: bool) -> Pid:
-    return spawn_link(_task_body, fn, args, wait_go)
+def _start_supervised(fn: Callable[..., Any], args: tuple[Any, ...], owner: Pid | None) -> Pid:
+    """The start of a Task.Supervisor child: an owner's task waits for its go (see
+    :func:`_supervised_body`); a fire-and-forget one runs at once."""
+    if owner is None:
+        return spawn_link(_task_body, fn, args, False)
+    return spawn_link(_supervised_body, fn, args, owner)
 
 
 class TaskSupervisor:
@@ -414,12 +435,12 @@ class TaskSupervisor:
         sup: Any, fn: Callable[..., Any], args: tuple[Any, ...], linked: bool, what: str
     ) -> Task:
         _check_fn(fn, what)
+        me = _self()
         spec = ChildSpec(
-            TaskSupervisor, (_start_supervised, (fn, args, True)), "temporary", 5.0, "worker"
+            TaskSupervisor, (_start_supervised, (fn, args, me)), "temporary", 5.0, "worker"
         )
         pid = await DynamicSupervisor.start_child(sup, spec)
         assert pid is not None
-        me = _self()
         if linked:
             link(pid)
         ref = monitor(pid, alias="demonitor")
@@ -443,7 +464,7 @@ class TaskSupervisor:
     ) -> Pid:
         """A fire-and-forget task under ``sup``; returns its pid."""
         _check_fn(fn, "Task.Supervisor.start_child")
-        spec = ChildSpec(TaskSupervisor, (_start_supervised, (fn, args, False)), restart, 5.0)
+        spec = ChildSpec(TaskSupervisor, (_start_supervised, (fn, args, None)), restart, 5.0)
         pid = await DynamicSupervisor.start_child(sup, spec)
         assert pid is not None
         return pid
