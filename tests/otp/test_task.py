@@ -116,6 +116,18 @@ def test_shutdown_stops_the_task_without_taking_the_owner():
     assert run(main) == (None, False, ("ok", "quick"), True, [])
 
 
+def test_shutdown_of_a_task_that_crashed_already_returns_the_crash():
+    async def main():
+        sup = await Task.Supervisor.start_link()
+        nolink = await Task.Supervisor.async_nolink(sup, livelong.exit, "boom")
+        Process.flag("trap_exit", True)
+        linked = Task.async_(livelong.exit, "bang")
+        await Process.sleep(0.02)  # both have crashed by now
+        return await Task.shutdown(nolink), await Task.shutdown(linked, "brutal_kill"), mailbox()
+
+    assert run(main) == (("exit", "boom"), ("exit", "bang"), [])
+
+
 def test_only_the_owner_may_await():
     async def main():
         t = Task.async_(slow, 0.01)

@@ -162,7 +162,8 @@ def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str
 
 
 async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
-    """Stop a linked child as a supervisor does; returns its exit reason.
+    """Stop a linked child as a supervisor does (``Task.shutdown`` too); returns its
+    exit reason.
 
     The caller must trap exits.  The child is unlinked first, so its exit does not come
     back as an EXIT message; an EXIT already waiting is taken (its reason is the real

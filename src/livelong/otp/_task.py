@@ -22,7 +22,7 @@ are spelled ``Task.async_`` and ``Task.await_`` (and ``Task.yield_`` to match).
 * ``Task.yield_(task, timeout=5.0)`` returns ``("ok", result)``, ``("exit", reason)``, or
   ``None`` if nothing came in time (then yield again, or ``shutdown``).
 * ``Task.shutdown(task, timeout=5.0)`` unlinks and stops the task; returns what
-  ``yield_`` would if the result came first, else ``None``.
+  ``yield_`` would if the result (or a crash) came first, else ``None``.
 * ``Task.start(fn, *args)`` is fire-and-forget (not linked); returns the pid.
 * ``Task.async_stream(iterable, fn, max_concurrency=..., ordered=True, timeout=5.0,
   on_timeout="exit")`` is an async iterator of ``("ok", result)`` (``("exit",
@@ -44,11 +44,12 @@ from typing import Any
 from .._core._ids import Pid, Ref
 from .._core._patterns import ANY
 from .._core._scheduler import Exit, receive, send
-from .._primitives import Process, demonitor, link, monitor, spawn, spawn_link, unlink
+from .._primitives import demonitor, link, monitor, spawn, spawn_link
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, _reply, reply_or_down
+from ._supervisor import shutdown_child
 
 __all__ = ["Task", "TaskSupervisor"]
 
@@ -169,33 +170,25 @@ class Task:
     async def shutdown(task: Task, timeout: float | str = 5.0) -> tuple[str, Any] | None:
         """Unlink and stop the task (``"shutdown"``, then ``"kill"`` after ``timeout``;
         ``"brutal_kill"`` kills at once).  Returns ``("ok", result)`` if the result came
-        before it stopped, ``("exit", reason)`` if it died of something else, else None."""
+        before it stopped, ``("exit", reason)`` if it died of something else (also when
+        it had crashed before the call), else None."""
         _check_owner(task, "Task.shutdown")
         pid, ref = task.pid, task.ref
-        # a monitor of its own: the task's may be gone already (after an await_ timeout)
-        mref = monitor(pid)
-        unlink(pid)
-        if timeout == "brutal_kill":
-            Process.exit(pid, "kill")
+        try:  # it died already: its DOWN has the real reason (a crash, say)
+            down: Any = await receive(("DOWN", ref, ANY, ANY, ANY), timeout=0)
+        except TimeoutError:
+            down = None
+        # monitors on its own (the task's monitor may be gone after an await_ timeout),
+        # unlinks, and takes the EXIT of the link a trapping owner may have
+        reason = await shutdown_child(pid, timeout, "Task.shutdown")
+        if down is not None:
+            reason = down[4]
         else:
-            Process.exit(pid, "shutdown")
-        wait = None if timeout in ("brutal_kill", "infinity") else float(timeout)
-        pattern = ("DOWN", mref, ANY, ANY, ANY)
-        try:
-            down = await receive(pattern, timeout=wait)
-        except TimeoutError:
-            Process.exit(pid, "kill")
-            down = await receive(pattern)
-        demonitor(ref, flush=True)
-        try:  # a trapping owner also got the EXIT of the link, if the task died first
-            await receive(("EXIT", pid, ANY), timeout=0)
-        except TimeoutError:
-            pass
+            demonitor(ref, flush=True)
         try:
             return ("ok", (await receive((ref, ANY), timeout=0))[1])
         except TimeoutError:
             pass
-        reason = down[4]
         if reason in ("shutdown", "killed", "noproc", "normal"):
             return None
         return ("exit", reason)
@@ -373,16 +366,10 @@ class TaskStream:
 
 
 async def _kill(task: Task) -> None:
-    pid, ref = task.pid, task.ref
-    unlink(pid)
-    Process.exit(pid, "kill")
-    await receive(("DOWN", ref, ANY, ANY, ANY))  # the stream keeps its tasks monitored
+    await shutdown_child(task.pid, "brutal_kill", "Task.async_stream")
+    demonitor(task.ref, flush=True)
     try:
-        await receive((ref, ANY), timeout=0)
-    except TimeoutError:
-        pass
-    try:
-        await receive(("EXIT", pid, ANY), timeout=0)
+        await receive((task.ref, ANY), timeout=0)
     except TimeoutError:
         pass
 
