@@ -217,3 +217,23 @@ def test_crash_reports_are_shown(capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "[error] Process #PID<0." in out
     assert "** (ZeroDivisionError) division by zero" in out
+
+
+def test_ctrl_c_waits_until_code_is_out_of_the_kernel() -> None:
+    """An interrupt raised inside livelong's own code (between recording a spawned
+    process and queueing it, say) would corrupt the node: the handler only raises in
+    the process's own code, and retries a moment later otherwise."""
+    import sys
+
+    from livelong import match
+    from livelong.shell._session import _inside_livelong
+
+    seen: list[bool] = []
+
+    def predicate(msg: Any) -> bool:
+        seen.append(_inside_livelong(sys._getframe(1)))  # the frame of livelong's match
+        seen.append(_inside_livelong(sys._getframe(0)))  # this test's own code
+        return True
+
+    assert match(predicate, "anything")
+    assert seen == [True, False]

@@ -34,6 +34,7 @@ import shutil
 import signal
 import socket
 import sys
+import sysconfig
 import threading
 import traceback
 from collections import deque
@@ -45,6 +46,7 @@ from typing import Any, Protocol
 
 import livelong
 from livelong import Exit, Pid
+from livelong._core import _ids, _patterns
 from livelong._core import _scheduler as _kernel  # runaway_process: the watchdog's finding
 
 from ._code import compile_input, format_exception, format_syntax_error, format_value, run
@@ -133,7 +135,7 @@ class LocalSession:
     def interrupt(self) -> None:
         """Do what Ctrl-C does: interrupt the running input."""
         if self._signals:
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            self._resignal()
         elif self._loop is not None:
             self._loop.call_soon_threadsafe(self._cancel_input)
 
@@ -217,13 +219,22 @@ class LocalSession:
 
         return undo
 
+    def _resignal(self) -> None:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
         shell = self._shell
         if shell is None:
             return
-        if shell.busy and _running(frame, ShellProcess.evaluate.__code__):
+        in_input = shell.busy and _running(frame, ShellProcess.evaluate.__code__)
+        runaway = None if in_input else _kernel.runaway_process()
+        if (in_input or runaway is not None) and _inside_livelong(frame):
+            # Raising here would leave livelong's records half-updated (a process
+            # spawned but never queued): try again in a moment, once the code is out.
+            threading.Timer(0.005, self._resignal).start()
+            return
+        if in_input:
             raise KeyboardInterrupt  # in the input's own code, in the shell process
-        runaway = _kernel.runaway_process()
         if runaway is not None and runaway.pid != shell.pid:
             # Another process holds the node's only thread and never yields (the
             # watchdog reported it): nothing the shell runs can stop it, so Ctrl-C
@@ -369,6 +380,31 @@ def _quit(e: SystemExit) -> Outcome:
     if e.code is None or isinstance(e.code, int):
         return Outcome("quit", "", e.code or 0)
     return Outcome("quit", str(e.code), 1)
+
+
+_LIVELONG_FILES = frozenset(
+    {
+        _kernel.__file__,
+        _patterns.__file__,
+        _ids.__file__,
+        livelong._primitives.__file__,
+        livelong._runtime.__file__,
+    }
+)
+
+
+_STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def _inside_livelong(frame: FrameType | None) -> bool:
+    """True when the code running now (past any standard-library frames it called)
+    is livelong's kernel or primitives rather than the process's own code."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith(_STDLIB):
+            return name in _LIVELONG_FILES
+        frame = frame.f_back
+    return False
 
 
 def _running(frame: FrameType | None, code: Any) -> bool:
