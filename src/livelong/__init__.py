@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from ._core._ids import Pid, Ref
 from ._core._patterns import ANY, match
-from ._core._scheduler import Exit, NotInProcessError, Tail, receive, send, tail
+from ._core._scheduler import (
+    Exit,
+    NotInProcessError,
+    Tail,
+    receive,
+    receive_nowait,
+    send,
+    tail,
+)
 from ._primitives import (
     Process,
     alias,
@@ -82,6 +90,7 @@ __all__ = [
     "node",
     "read_timer",
     "receive",
+    "receive_nowait",
     "register",
     "registered",
     "run",

@@ -401,3 +401,20 @@ def test_a_pid_rebuilt_from_its_fields_reaches_the_live_process():
         return await receive(timeout=1)
 
     assert run(main) == "via the copy"
+
+
+def test_receive_nowait_takes_at_once_or_raises():
+    async def main():
+        me = self()
+        with pytest.raises(TimeoutError):
+            livelong.receive_nowait()
+        send(me, "a")
+        send(me, ("b", 1))
+        got = livelong.receive_nowait(("b", ANY)), livelong.receive_nowait()
+        with pytest.raises(TimeoutError):
+            livelong.receive_nowait()
+        return got
+
+    assert run(main) == (("b", 1), "a")
+    with pytest.raises(livelong.NotInProcessError):
+        livelong.receive_nowait()

@@ -602,6 +602,23 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                     tm.dropped()
 
 
+def receive_nowait(*patterns: Any) -> Any:
+    """The oldest message (matching any of ``patterns``, if given) of the calling
+    process, taken at once without awaiting; :class:`TimeoutError` if there is none.
+    The synchronous twin of ``await receive(*patterns, timeout=0)``."""
+    proc = current_proc("receive_nowait()")
+    proc.reductions += 1
+    mb = proc.mailbox
+    if mb:
+        if not patterns:
+            return mb.popleft()
+        for i, m in enumerate(mb):
+            if match_any(patterns, m):
+                del mb[i]
+                return m
+    raise TimeoutError("receive_nowait: no matching message")
+
+
 def _drop_timeout(proc: Proc) -> None:
     proc.timer = None
     n = _node

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import livelong
-from livelong import Pid, Process, receive
+from livelong import Pid, Process
 
 from ._code import format_value
 
@@ -33,30 +33,6 @@ def function_text(mfa: Any) -> str:
     return f"{prefix}{name}/{arity}"
 
 
-class _Empty(Exception):
-    pass
-
-
-def _receive_nowait() -> Any:
-    """The oldest message of the calling process, at once; ``_Empty`` if there is none.
-
-    ``receive(timeout=0)`` never parks the process: it returns a message or raises
-    ``TimeoutError`` without waiting, so it can be stepped here without an ``await``
-    (at most one step more when the process just spent its reduction budget).
-    """
-    step = receive(timeout=0)
-    try:
-        for _ in range(3):
-            step.send(None)
-    except StopIteration as done:
-        return done.value
-    except TimeoutError:
-        raise _Empty from None
-    finally:
-        step.close()
-    raise RuntimeError("receive(timeout=0) tried to wait")  # pragma: no cover
-
-
 def make_helpers(namespace: dict[str, Any]) -> dict[str, Callable[..., Any]]:
     """The helpers of a shell whose inputs run in ``namespace`` (``c`` binds there)."""
     loaded: set[str] = set()
@@ -66,8 +42,8 @@ def make_helpers(namespace: dict[str, Any]) -> dict[str, Callable[..., Any]]:
         count = 0
         while True:
             try:
-                msg = _receive_nowait()
-            except _Empty:
+                msg = livelong.receive_nowait()
+            except TimeoutError:
                 break
             print(format_value(msg))
             count += 1
