@@ -179,6 +179,31 @@ def test_entries_are_removed_when_their_process_exits():
     assert run(main) == (2, [], 0, {}, {})
 
 
+def test_unregister_leaves_the_links_of_the_registrant_alone():
+    async def parent(to, unregister):
+        reg = await Registry.start_link(keys="unique", name="reg")
+        Registry.register("reg", "k")
+        if unregister:
+            Registry.unregister("reg", "k")
+        await Process.sleep(0.01)
+        send(to, (reg, Process.info(reg)["monitors"]))
+        raise Exit("crashed")
+
+    async def main():
+        out = []
+        for unregister in (False, True):
+            pid = spawn(parent, self_pid(), unregister)
+            reg, watched = await receive(timeout=1)
+            ref = livelong.monitor(reg)
+            down = await receive(("DOWN", ref, ANY, ANY, ANY), timeout=1)
+            out.append((watched == [("process", pid)], down[4]))
+        return out
+
+    # the registry monitors a registrant while it has entries, and goes down with its
+    # parent whether or not the parent unregistered first
+    assert run(main) == [(True, "crashed"), (False, "crashed")]
+
+
 def test_registry_via_names_for_genservers():
     class Room(GenServer):
         def handle_call(self, request, from_, state):
@@ -231,8 +256,7 @@ def test_registry_in_a_supervision_tree_and_stale_tables():
     async def main():
         sup = await Supervisor.start([Registry.child_spec(keys="unique", name="r")])
         Registry.register("r", "k")
-        livelong.Process.flag("trap_exit", True)  # the registry's stop reaches us by the link
-        await Supervisor.stop(sup)
+        await Supervisor.stop(sup)  # not linked to its registrants: we live on
         with pytest.raises(ValueError, match="unknown registry"):
             Registry.lookup("r", "k")
         # and it can start again under the same name

@@ -15,7 +15,8 @@
 A registry is a process started with a name (``Registry.start_link(keys=...,
 name=...)``, or ``Registry.child_spec(...)`` in a supervisor); every other function takes
 that name.  A process registers *itself* (``register(registry, key, value)``), so what
-it registers lives as long as it does: when it exits, its entries are removed.  Reads
+it registers lives as long as it does: the registry process monitors every process that
+has entries, and removes them when it exits.  Reads
 (``lookup``, ``dispatch``, ``keys``, ``count``) go straight to the registry's table,
 without a message round trip, as Elixir's read its ETS table.
 
@@ -33,9 +34,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._core._ids import Pid
+from .._core._ids import Pid, Ref
 from .._core._scheduler import current_node, send
-from .._primitives import Process, link, unlink
+from .._primitives import Process, demonitor, monitor
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply
@@ -56,7 +57,7 @@ class _Table:
     """The registry's data, shared by the registry process (which removes the entries
     of processes that exit) and the processes that read and register."""
 
-    __slots__ = ("name", "kind", "owner", "node", "entries", "by_pid")
+    __slots__ = ("name", "kind", "owner", "node", "entries", "by_pid", "watched")
 
     def __init__(self, name: str, kind: str, owner: Pid) -> None:
         self.name = name
@@ -67,6 +68,8 @@ class _Table:
         self.entries: dict[Any, list[tuple[Pid, Any]]] = {}
         # pid -> keys it registered (with repeats for duplicate registrations)
         self.by_pid: dict[Pid, list[Any]] = {}
+        # pid -> the registry process's monitor of it (touched by the registry only)
+        self.watched: dict[Pid, Ref] = {}
 
     def drop_pid(self, pid: Pid) -> None:
         for key in self.by_pid.pop(pid, ()):
@@ -79,6 +82,13 @@ class _Table:
 
 
 _tables: dict[str, _Table] = {}
+
+# What a registering process asks of the registry: watch it from its first entry on,
+# stop watching when it has none left.  (Monitors, not links: a link would tie the
+# registrant and the registry, and unlinking could cut a link the registrant had anyway,
+# as the registry's parent, say.)  Both come from the same process, so in order.
+_WATCH = "$registry_watch"
+_UNWATCH = "$registry_unwatch"
 
 
 def _table(registry: Any, what: str) -> _Table:
@@ -104,9 +114,22 @@ class _RegistryServer(GenServer):
         return table
 
     def handle_info(self, msg: Any, table: _Table) -> Any:
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
-            table.drop_pid(msg[1])
-            return NoReply(table)
+        if type(msg) is tuple and len(msg) == 2:
+            tag, pid = msg
+            if tag == _WATCH:  # a dead pid: the DOWN ("noproc") comes at once
+                table.watched[pid] = monitor(pid)
+                return NoReply(table)
+            if tag == _UNWATCH:
+                ref = table.watched.pop(pid, None)
+                if ref is not None:
+                    demonitor(ref, flush=True)
+                return NoReply(table)
+        if type(msg) is tuple and len(msg) == 5 and msg[0] == "DOWN":
+            pid = msg[3]
+            if table.watched.get(pid) == msg[1]:
+                del table.watched[pid]
+                table.drop_pid(pid)
+                return NoReply(table)
         return super().handle_info(msg, table)
 
     def terminate(self, reason: Any, table: Any) -> None:
@@ -166,7 +189,7 @@ class Registry:
         keys = t.by_pid.get(me)
         if keys is None:
             keys = t.by_pid[me] = []
-            link(t.owner)  # the registry learns of our exit through the link
+            send(t.owner, (_WATCH, me))  # the registry learns of our exit by a monitor
         keys.append(key)
 
     @staticmethod
@@ -184,7 +207,7 @@ class Registry:
             keys[:] = [k for k in keys if k != key]
             if not keys:
                 del t.by_pid[me]
-                unlink(t.owner)
+                send(t.owner, (_UNWATCH, me))
 
     @staticmethod
     def update_value(registry: str, key: Any, fn: Callable[[Any], Any]) -> Any:
