@@ -54,3 +54,15 @@ def test_the_demo_tells_the_articles_story():
     assert "('EXIT', #PID<0." in text and "RuntimeError('a crash, caught by a link')" in text
     # the crash report went to the log (stderr), with the traceback of the crash
     assert "raised an exception" in out.stderr and "in fragile" in out.stderr
+
+
+def test_the_readme_quickstart_runs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "('all_values', ['hello', 23])"
