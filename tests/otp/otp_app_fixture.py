@@ -33,6 +33,11 @@ async def start_root():
     return await Supervisor.start_link([Worker.child_spec("only", id="only")])
 
 
+async def start_unlinked_root():
+    """Starts the root without a link (it has no parent) and returns its pid."""
+    return await Supervisor.start([Worker.child_spec("alone", id="alone")])
+
+
 def doomed():
     """A tree that gives up on its own: the command exits with status 1."""
     from livelong import spawn_link

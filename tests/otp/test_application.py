@@ -75,6 +75,20 @@ def test_a_function_that_starts_the_root_itself():
     assert out.splitlines() == ["start only", "stop only shutdown"]
 
 
+def test_a_root_started_without_a_link_stops_on_the_first_signal():
+    proc = start("otp_app_fixture:start_unlinked_root")
+    wait_for(proc, "running")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"still running 10 s after SIGTERM; stderr: {err!r}") from None
+    assert proc.returncode == 0, err
+    assert out.splitlines() == ["start alone", "stop alone shutdown"]
+
+
 def test_a_tree_that_dies_on_its_own_exits_with_status_1():
     proc = start("otp_app_fixture:doomed")
     out, err = proc.communicate(timeout=20)

@@ -7,9 +7,10 @@ The function (sync or async) runs in the application's first process and either
 * returns a list of child specs, which are started under a one_for_one
   :class:`~livelong.Supervisor`.
 
-Then the node runs until SIGTERM or SIGINT (Ctrl-C).  The root is sent the exit signal
-``"shutdown"``: every supervisor stops its children in reverse start order, each within
-its shutdown time, and the command exits with status 0.  A second signal while stopping
+Then the node runs until SIGTERM or SIGINT (Ctrl-C).  The root is stopped with
+``GenServer.stop(root, "shutdown")`` (a supervisor is a GenServer; linked or not, it
+runs its shutdown): every supervisor stops its children in reverse start order, each
+within its shutdown time, and the command exits with status 0.  A second signal while stopping
 kills the tree at once (status 1).  If the tree dies on its own (say its root reached its
 restart intensity) the command exits with status 1; a bad target exits with status 2.
 
@@ -36,11 +37,11 @@ from typing import Any
 
 from .._core._ids import Pid
 from .._core._patterns import ANY
-from .._core._scheduler import receive, send
-from .._primitives import Process, link
+from .._core._scheduler import Exit, receive, send
+from .._primitives import Process, link, spawn
 from .._primitives import self as _self
 from .._runtime import run
-from ._gen_server import format_term, is_normal_reason
+from ._gen_server import GenServer, format_term, is_normal_reason
 from ._supervisor import Supervisor
 
 __all__ = ["main", "run_application"]
@@ -74,7 +75,7 @@ async def run_application(fn: Any, target: str = "") -> int:
         result = await result
     if type(result) is Pid:
         root = result
-        link(root)  # already linked if started with start_link; harmless if so
+        link(root)  # its EXIT tells us it stopped (already linked if from start_link)
     elif isinstance(result, list | tuple):
         started = await Supervisor.start_link(list(result), strategy="one_for_one")
         assert started is not None  # a Supervisor's init never ignores
@@ -108,7 +109,9 @@ async def run_application(fn: Any, target: str = "") -> int:
             )
             return 0 if reason == "normal" else 1
         print(f"livelong: {msg[1]}, stopping the application", file=sys.stderr, flush=True)
-        Process.exit(root, "shutdown")
+        # not an exit signal: a root started without a link has no parent to obey.  In
+        # a process of its own, so that a second signal still reaches us meanwhile.
+        spawn(_stop_root, root)
         msg = await receive((_SIGNAL, ANY), ("EXIT", root, ANY))
         if msg[0] == _SIGNAL:
             print(f"livelong: {msg[1]} again, killing the application", file=sys.stderr, flush=True)
@@ -128,6 +131,13 @@ async def run_application(fn: Any, target: str = "") -> int:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+async def _stop_root(root: Pid) -> None:
+    try:
+        await GenServer.stop(root, "shutdown")
+    except Exit:
+        pass  # it exited otherwise (or was killed): the application reports its EXIT
 
 
 def main(target: str) -> int:
