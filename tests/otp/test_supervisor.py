@@ -3,6 +3,7 @@ shutdown times, the child functions, bad specs -- and a three-level tree."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 
@@ -12,6 +13,7 @@ import livelong
 from livelong import (
     ANY,
     ChildSpec,
+    DynamicSupervisor,
     GenServer,
     Ignore,
     Pid,
@@ -638,3 +640,25 @@ def test_tree_a_middle_supervisor_past_its_intensity_is_restarted_by_the_root():
     reason, restarted = run(main)
     assert reason == "shutdown"
     assert restarted == MID["a"]
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        Supervisor.which_children,
+        Supervisor.count_children,
+        Supervisor.start_child,
+        Supervisor.terminate_child,
+        Supervisor.restart_child,
+        Supervisor.delete_child,
+        DynamicSupervisor.which_children,
+        DynamicSupervisor.count_children,
+        DynamicSupervisor.start_child,
+        DynamicSupervisor.terminate_child,
+    ],
+    ids=lambda fn: fn.__qualname__,
+)
+def test_client_calls_wait_for_the_supervisor_by_default(fn):
+    # Elixir's :infinity: a caller that gave up would not stop what the supervisor
+    # goes on doing (a slow child's start, say)
+    assert inspect.signature(fn).parameters["timeout"].default is None

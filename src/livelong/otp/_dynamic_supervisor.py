@@ -327,7 +327,7 @@ class DynamicSupervisor:
         )
 
     @staticmethod
-    async def start_child(sup: Any, spec: Any, timeout: float | None = 5.0) -> Pid | None:
+    async def start_child(sup: Any, spec: Any, timeout: float | None = None) -> Pid | None:
         """Start a child from ``spec`` (any child spec form); returns its pid.  Raises
         :class:`SupervisorError` with reason ``"max_children"`` when full."""
         return await _request(sup, ("start_child", normalize_child(spec)), timeout)  # type: ignore[no-any-return]
@@ -339,12 +339,12 @@ class DynamicSupervisor:
         await _request(sup, ("terminate_child", pid), timeout)
 
     @staticmethod
-    async def which_children(sup: Any, timeout: float | None = 5.0) -> list[ChildInfo]:
+    async def which_children(sup: Any, timeout: float | None = None) -> list[ChildInfo]:
         """``[ChildInfo(None, pid, type, modules), ...]``."""
         return await _request(sup, ("which_children",), timeout)  # type: ignore[no-any-return]
 
     @staticmethod
-    async def count_children(sup: Any, timeout: float | None = 5.0) -> dict[str, int]:
+    async def count_children(sup: Any, timeout: float | None = None) -> dict[str, int]:
         """``{"specs": n, "active": n, "supervisors": n, "workers": n}``."""
         return await _request(sup, ("count_children",), timeout)  # type: ignore[no-any-return]
 

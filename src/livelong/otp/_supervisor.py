@@ -608,17 +608,17 @@ class Supervisor:
 
     # --- requests -----------------------------------------------------------------------
     @staticmethod
-    async def which_children(sup: Any, timeout: float | None = 5.0) -> list[ChildInfo]:
+    async def which_children(sup: Any, timeout: float | None = None) -> list[ChildInfo]:
         """``[ChildInfo(id, pid, type, modules), ...]`` in start order (a snapshot)."""
         return await _request(sup, ("which_children",), timeout)  # type: ignore[no-any-return]
 
     @staticmethod
-    async def count_children(sup: Any, timeout: float | None = 5.0) -> dict[str, int]:
+    async def count_children(sup: Any, timeout: float | None = None) -> dict[str, int]:
         """``{"specs": n, "active": n, "supervisors": n, "workers": n}``."""
         return await _request(sup, ("count_children",), timeout)  # type: ignore[no-any-return]
 
     @staticmethod
-    async def start_child(sup: Any, spec: Any, timeout: float | None = 5.0) -> Pid | None:
+    async def start_child(sup: Any, spec: Any, timeout: float | None = None) -> Pid | None:
         """Add a child at the end and start it; returns its pid."""
         return await _request(sup, ("start_child", normalize_child(spec)), timeout)  # type: ignore[no-any-return]
 
@@ -628,12 +628,12 @@ class Supervisor:
         await _request(sup, ("terminate_child", child_id), timeout)
 
     @staticmethod
-    async def restart_child(sup: Any, child_id: Any, timeout: float | None = 5.0) -> Pid | None:
+    async def restart_child(sup: Any, child_id: Any, timeout: float | None = None) -> Pid | None:
         """Start again a child that was terminated; returns its new pid."""
         return await _request(sup, ("restart_child", child_id), timeout)  # type: ignore[no-any-return]
 
     @staticmethod
-    async def delete_child(sup: Any, child_id: Any, timeout: float | None = 5.0) -> None:
+    async def delete_child(sup: Any, child_id: Any, timeout: float | None = None) -> None:
         """Forget the spec of a child that is not running."""
         await _request(sup, ("delete_child", child_id), timeout)
 
