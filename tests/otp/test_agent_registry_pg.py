@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
@@ -23,6 +24,7 @@ from livelong import (
     spawn,
 )
 from livelong import self as self_pid
+from livelong.otp import _pg, _registry
 
 
 @pytest.fixture(autouse=True)
@@ -339,3 +341,32 @@ def test_registry_update_value_and_local_members():
 
     new, stored, local = run(main)
     assert new == stored == 1 and len(local) == 1
+
+
+def test_a_pg_scope_runs_terminate_when_its_parent_exits():
+    async def parent(to):
+        await pg.start_link("s")
+        send(to, _pg._scopes["s"])
+        raise Exit("crashed")
+
+    async def main():
+        spawn(parent, self_pid())
+        scope = await receive(timeout=1)  # held here: only terminate can drop the entry
+        await Process.sleep(0.02)
+        return "s" in _pg._scopes, scope.name
+
+    assert run(main) == (False, "s")
+
+
+def test_registry_and_pg_tables_do_not_outlive_their_node():
+    async def main():
+        # not linked to main: still running when the node ends, which closes them
+        # without running terminate
+        await Supervisor.start([Registry.child_spec(keys="unique", name="r"), pg.child_spec()])
+        Registry.register("r", "k", "v")
+        await pg.join("g")
+        return "r" in _registry._tables, "pg" in _pg._scopes
+
+    assert run(main) == (True, True)
+    gc.collect()
+    assert "r" not in _registry._tables and "pg" not in _pg._scopes

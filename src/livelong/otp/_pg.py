@@ -26,6 +26,7 @@ directly.  A process may join a group more than once and is listed once per join
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .._core._ids import Pid, Ref
@@ -41,7 +42,7 @@ DEFAULT_SCOPE = "pg"
 
 
 class _Scope:
-    __slots__ = ("name", "owner", "node", "groups", "monitors")
+    __slots__ = ("name", "owner", "node", "groups", "monitors", "__weakref__")
 
     def __init__(self, name: str, owner: Pid) -> None:
         self.name = name
@@ -51,7 +52,9 @@ class _Scope:
         self.monitors: dict[Pid, tuple[Ref, list[Any]]] = {}  # member -> (ref, its groups)
 
 
-_scopes: dict[str, _Scope] = {}
+# name -> the running scope's table; weakly, as Registry's (see there): the scope
+# process holds it, and an entry goes with the process even if terminate never runs.
+_scopes: weakref.WeakValueDictionary[str, _Scope] = weakref.WeakValueDictionary()
 
 
 def _scope(scope: Any, what: str) -> _Scope:
@@ -74,6 +77,7 @@ def _pids(pids: Any, what: str) -> list[Pid]:
 
 class _ScopeServer(GenServer):
     def init(self, name: str) -> Any:
+        Process.flag("trap_exit", True)  # so that terminate runs when its parent exits
         old = _scopes.get(name)
         if old is not None and old.node is current_node() and Process.alive(old.owner):
             raise ValueError(f"pg scope {name!r} is already running as {old.owner!r}")

@@ -31,6 +31,7 @@ As a GenServer name: ``("via", Registry, (registry_name, key))``.  The functions
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,7 @@ class _Table:
     """The registry's data, shared by the registry process (which removes the entries
     of processes that exit) and the processes that read and register."""
 
-    __slots__ = ("name", "kind", "owner", "node", "entries", "by_pid", "watched")
+    __slots__ = ("name", "kind", "owner", "node", "entries", "by_pid", "watched", "__weakref__")
 
     def __init__(self, name: str, kind: str, owner: Pid) -> None:
         self.name = name
@@ -81,7 +82,11 @@ class _Table:
                 del self.entries[key]
 
 
-_tables: dict[str, _Table] = {}
+# name -> the table of the registry running under that name.  Held weakly: the registry
+# process holds its table (its state), so an entry goes with the process even when its
+# terminate does not run (a node that ends closes its processes), and cannot keep an old
+# node alive.
+_tables: weakref.WeakValueDictionary[str, _Table] = weakref.WeakValueDictionary()
 
 # What a registering process asks of the registry: watch it from its first entry on,
 # stop watching when it has none left.  (Monitors, not links: a link would tie the
