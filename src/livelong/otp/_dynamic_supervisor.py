@@ -32,11 +32,11 @@ import time
 from typing import Any
 
 from .._core._ids import Pid, Ref
-from .._core._scheduler import Exit, receive, send
+from .._core._scheduler import receive, send
 from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child
-from ._gen_server import GenServer, NoReply, Reply, Stop, format_term
+from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term, take_waiting
 from ._supervisor import (
     RESTART,
     ChildInfo,
@@ -47,6 +47,7 @@ from ._supervisor import (
     _State,
     reason_kind,
     shutdown_child,
+    start_failure,
     validate_flags,
 )
 
@@ -96,18 +97,7 @@ class _DynamicServer(GenServer):
             try:
                 pid = await call_start(spec, state.extra)
             except Exception as e:
-                reason = e.reason if isinstance(e, Exit) else e
-                return Reply(
-                    (
-                        "error",
-                        SupervisorError(
-                            f"{state.desc}: child {spec.id!r} failed to start: "
-                            f"{format_term(reason, 300)}",
-                            ("failed_to_start_child", spec.id, reason),
-                        ),
-                    ),
-                    state,
-                )
+                return Reply(("error", start_failure(state.desc, spec.id, e)), state)
             if pid is not None:
                 children[pid] = spec
             return Reply(("ok", pid), state)
@@ -172,12 +162,11 @@ class _DynamicServer(GenServer):
         try:
             pid = await call_start(spec, state.extra)
         except Exception as e:
-            reason = e.reason if isinstance(e, Exit) else e
             logger.error(
                 "%s: child %r failed to restart: %s; trying again",
                 state.desc,
                 spec.id,
-                format_term(reason, 500),
+                format_term(exit_reason(e), 500),
             )
             state.waiting.append(spec)
             send(_self(), "$dyn_try_again")
@@ -249,21 +238,19 @@ async def _stop_concurrently(state: _DynState) -> None:
             logger.error(
                 "%s: child %r shut down with reason %s", state.desc, pid, format_term(down[4])
             )
+
     # EXITs of children that died before they were unlinked
-    while True:
-        try:
-            await receive(
-                lambda m: (
-                    type(m) is tuple
-                    and len(m) == 3
-                    and m[0] == "EXIT"
-                    and type(m[1]) is Pid
-                    and m[1] in children
-                ),
-                timeout=0,
-            )
-        except TimeoutError:
-            break
+    def died_early(m: Any) -> bool:
+        return (
+            type(m) is tuple
+            and len(m) == 3
+            and m[0] == "EXIT"
+            and type(m[1]) is Pid
+            and m[1] in children
+        )
+
+    while await take_waiting(died_early) is not None:
+        pass
 
 
 class DynamicSupervisor:

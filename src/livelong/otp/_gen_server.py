@@ -498,7 +498,7 @@ async def _server_main(
                 "state, Ok(state, ...), Ignore() or Stop(reason)"
             )
     except Exception as e:
-        reason = e.reason if isinstance(e, Exit) else e
+        reason = exit_reason(e)
         logger.error(
             "GenServer %s failed to start: init %s",
             _server_desc(cls, name),
@@ -898,12 +898,12 @@ async def _start(
             unlink(pid)
         Process.exit(pid, "kill")
         await receive(("DOWN", mref, ANY, ANY, ANY))
-        await _flush_exit(pid)
+        await take_waiting(("EXIT", pid, ANY))  # a trapping caller's
         raise Exit(("timeout", ctx), ctx) from None
     demonitor(mref, flush=True)
     if msg[0] == "DOWN":  # killed before init finished
         if link:
-            await _flush_exit(pid)
+            await take_waiting(("EXIT", pid, ANY))
         raise Exit(msg[4], ctx)
     status = msg[1]
     if status == "ok":
@@ -919,12 +919,18 @@ async def _start(
     raise Exit(err, ctx)
 
 
-async def _flush_exit(pid: Pid) -> None:
-    """Drop an ("EXIT", pid, _) already waiting in the mailbox (a trapping caller)."""
+async def take_waiting(*patterns: Any) -> Any:
+    """The first message already in the mailbox that matches ``patterns``, taken out of
+    it; None if there is none (it never waits).  For patterns that never match None."""
     try:
-        await receive(("EXIT", pid, ANY), timeout=0)
+        return await receive(*patterns, timeout=0)
     except TimeoutError:
-        pass
+        return None
+
+
+def exit_reason(e: BaseException) -> Any:
+    """The exit reason an exception stands for: an ``Exit``'s reason, else itself."""
+    return e.reason if isinstance(e, Exit) else e
 
 
 def is_normal_reason(reason: Any) -> bool:

@@ -68,7 +68,17 @@ from .._core._scheduler import Exit, receive, send
 from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child, normalize_children
-from ._gen_server import GenServer, Ignore, NoReply, Reply, Stop, format_term, is_normal_reason
+from ._gen_server import (
+    GenServer,
+    Ignore,
+    NoReply,
+    Reply,
+    Stop,
+    exit_reason,
+    format_term,
+    is_normal_reason,
+    take_waiting,
+)
 
 __all__ = [
     "Supervisor",
@@ -144,6 +154,16 @@ class SupervisorError(Exception):
         self.reason = reason
 
 
+def start_failure(who: str, child_id: Any, e: Exception) -> SupervisorError:
+    """The error for a child whose start raised ``e``: reason
+    ``("failed_to_start_child", id, error)``; ``who`` names the supervisor."""
+    reason = exit_reason(e)
+    return SupervisorError(
+        f"{who}: child {child_id!r} failed to start: {format_term(reason, 300)}",
+        ("failed_to_start_child", child_id, reason),
+    )
+
+
 def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str) -> None:
     if strategy not in STRATEGY:
         raise ValueError(f"{what}: unknown strategy {strategy!r}; use one of {sorted(STRATEGY)}")
@@ -170,11 +190,7 @@ async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
     one)."""
     mref = monitor(pid)
     unlink(pid)
-    early: Any = None
-    try:
-        early = (await receive(("EXIT", pid, ANY), timeout=0))[2]
-    except TimeoutError:
-        pass
+    early = await take_waiting(("EXIT", pid, ANY))
     if shutdown == "brutal_kill":
         Process.exit(pid, "kill")
         down = await receive(("DOWN", mref, ANY, ANY, ANY))
@@ -191,7 +207,7 @@ async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
             down = await receive(("DOWN", mref, ANY, ANY, ANY))
     reason = down[4]
     if reason == "noproc" and early is not None:
-        reason = early
+        reason = early[2]
     return reason
 
 
@@ -278,13 +294,8 @@ class _SupervisorServer(GenServer):
                 child.pid = await call_start(spec)
             except Exception as e:
                 await _stop_all(state)
-                reason = e.reason if isinstance(e, Exit) else e
-                err = SupervisorError(
-                    f"supervisor {desc}: child {spec.id!r} failed to start: "
-                    f"{format_term(reason, 300)}",
-                    ("failed_to_start_child", spec.id, reason),
-                )
-                err.__cause__ = e if not isinstance(e, Exit) else None
+                err = start_failure(f"supervisor {desc}", spec.id, e)
+                err.__cause__ = None if isinstance(e, Exit) else e
                 return Stop(err)
             state.children.append(child)
         return state
@@ -317,14 +328,8 @@ class _SupervisorServer(GenServer):
             try:
                 child.pid = await call_start(child.spec)
             except Exception as e:
-                reason = e.reason if isinstance(e, Exit) else e
                 return Reply(
-                    _err(
-                        state,
-                        f"child {child.spec.id!r} failed to start: {format_term(reason, 300)}",
-                        ("failed_to_start_child", child.spec.id, reason),
-                    ),
-                    state,
+                    ("error", start_failure(f"supervisor {state.desc}", child.spec.id, e)), state
                 )
             return Reply(("ok", child.pid), state)
         if op == "delete_child":
@@ -345,12 +350,7 @@ class _SupervisorServer(GenServer):
         try:
             pid = await call_start(spec)
         except Exception as e:
-            reason = e.reason if isinstance(e, Exit) else e
-            return _err(
-                state,
-                f"child {spec.id!r} failed to start: {format_term(reason, 300)}",
-                ("failed_to_start_child", spec.id, reason),
-            )
+            return ("error", start_failure(f"supervisor {state.desc}", spec.id, e))
         if pid is not None or KEEP_SPEC[spec.restart]:
             state.children.append(_Child(spec, pid))
         return ("ok", pid)
@@ -413,12 +413,11 @@ class _SupervisorServer(GenServer):
             try:
                 c.pid = await call_start(c.spec)
             except Exception as e:
-                reason = e.reason if isinstance(e, Exit) else e
                 logger.error(
                     "supervisor %s: child %r failed to restart: %s; trying again",
                     state.desc,
                     c.spec.id,
-                    format_term(reason, 500),
+                    format_term(exit_reason(e), 500),
                 )
                 rest = group[k:]
                 for r in rest:

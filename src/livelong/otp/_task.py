@@ -48,7 +48,7 @@ from .._primitives import demonitor, link, monitor, spawn, spawn_link
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
-from ._gen_server import CallContext, _reply, reply_or_down
+from ._gen_server import CallContext, _reply, reply_or_down, take_waiting
 from ._supervisor import shutdown_child
 
 __all__ = ["Task", "TaskSupervisor"]
@@ -174,10 +174,8 @@ class Task:
         it had crashed before the call), else None."""
         _check_owner(task, "Task.shutdown")
         pid, ref = task.pid, task.ref
-        try:  # it died already: its DOWN has the real reason (a crash, say)
-            down: Any = await receive(("DOWN", ref, ANY, ANY, ANY), timeout=0)
-        except TimeoutError:
-            down = None
+        # it died already (a crash, say): this DOWN has the real reason
+        down = await take_waiting(("DOWN", ref, ANY, ANY, ANY))
         # monitors on its own (the task's monitor may be gone after an await_ timeout),
         # unlinks, and takes the EXIT of the link a trapping owner may have
         reason = await shutdown_child(pid, timeout, "Task.shutdown")
@@ -185,10 +183,9 @@ class Task:
             reason = down[4]
         else:
             demonitor(ref, flush=True)
-        try:
-            return ("ok", (await receive((ref, ANY), timeout=0))[1])
-        except TimeoutError:
-            pass
+        reply = await take_waiting((ref, ANY))
+        if reply is not None:
+            return ("ok", reply[1])
         if reason in ("shutdown", "killed", "noproc", "normal"):
             return None
         return ("exit", reason)
@@ -368,10 +365,7 @@ class TaskStream:
 async def _kill(task: Task) -> None:
     await shutdown_child(task.pid, "brutal_kill", "Task.async_stream")
     demonitor(task.ref, flush=True)
-    try:
-        await receive((task.ref, ANY), timeout=0)
-    except TimeoutError:
-        pass
+    await take_waiting((task.ref, ANY))
 
 
 # ----------------------------------------------------------------------------------
