@@ -249,7 +249,7 @@ async def _stop_concurrently(state: _DynState) -> None:
             and m[1] in children
         )
 
-    while await take_waiting(died_early) is not None:
+    while take_waiting(died_early) is not None:
         pass
 
 

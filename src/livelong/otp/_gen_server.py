@@ -122,7 +122,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._core._ids import Pid, Ref
 from .._core._patterns import ANY
-from .._core._scheduler import Exit, receive, send
+from .._core._scheduler import Exit, receive, receive_nowait, send
 from .._primitives import (
     Process,
     demonitor,
@@ -898,12 +898,12 @@ async def _start(
             unlink(pid)
         Process.exit(pid, "kill")
         await receive(("DOWN", mref, ANY, ANY, ANY))
-        await take_waiting(("EXIT", pid, ANY))  # a trapping caller's
+        take_waiting(("EXIT", pid, ANY))  # a trapping caller's
         raise Exit(("timeout", ctx), ctx) from None
     demonitor(mref, flush=True)
     if msg[0] == "DOWN":  # killed before init finished
         if link:
-            await take_waiting(("EXIT", pid, ANY))
+            take_waiting(("EXIT", pid, ANY))
         raise Exit(msg[4], ctx)
     status = msg[1]
     if status == "ok":
@@ -919,11 +919,11 @@ async def _start(
     raise Exit(err, ctx)
 
 
-async def take_waiting(*patterns: Any) -> Any:
+def take_waiting(*patterns: Any) -> Any:
     """The first message already in the mailbox that matches ``patterns``, taken out of
     it; None if there is none (it never waits).  For patterns that never match None."""
     try:
-        return await receive(*patterns, timeout=0)
+        return receive_nowait(*patterns)
     except TimeoutError:
         return None
 

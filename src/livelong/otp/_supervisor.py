@@ -190,7 +190,7 @@ async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
     one)."""
     mref = monitor(pid)
     unlink(pid)
-    early = await take_waiting(("EXIT", pid, ANY))
+    early = take_waiting(("EXIT", pid, ANY))
     if shutdown == "brutal_kill":
         Process.exit(pid, "kill")
         down = await receive(("DOWN", mref, ANY, ANY, ANY))

@@ -175,7 +175,7 @@ class Task:
         _check_owner(task, "Task.shutdown")
         pid, ref = task.pid, task.ref
         # it died already (a crash, say): this DOWN has the real reason
-        down = await take_waiting(("DOWN", ref, ANY, ANY, ANY))
+        down = take_waiting(("DOWN", ref, ANY, ANY, ANY))
         # monitors on its own (the task's monitor may be gone after an await_ timeout),
         # unlinks, and takes the EXIT of the link a trapping owner may have
         reason = await shutdown_child(pid, timeout, "Task.shutdown")
@@ -183,7 +183,7 @@ class Task:
             reason = down[4]
         else:
             demonitor(ref, flush=True)
-        reply = await take_waiting((ref, ANY))
+        reply = take_waiting((ref, ANY))
         if reply is not None:
             return ("ok", reply[1])
         if reason in ("shutdown", "killed", "noproc", "normal"):
@@ -365,7 +365,7 @@ class TaskStream:
 async def _kill(task: Task) -> None:
     await shutdown_child(task.pid, "brutal_kill", "Task.async_stream")
     demonitor(task.ref, flush=True)
-    await take_waiting((task.ref, ANY))
+    take_waiting((task.ref, ANY))
 
 
 # ----------------------------------------------------------------------------------
