@@ -599,7 +599,7 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                 proc.timer = None
                 tm.stale += 1
                 if tm.stale > 1024:
-                    tm.dropped()
+                    tm.sweep()
 
 
 def receive_nowait(*patterns: Any) -> Any:
@@ -623,7 +623,8 @@ def _drop_timeout(proc: Proc) -> None:
     proc.timer = None
     n = _node
     if n is not None:
-        n.timeouts.dropped(1)
+        n.timeouts.stale += 1
+        n.timeouts.sweep()
 
 
 class Timeouts:
@@ -647,9 +648,8 @@ class Timeouts:
         self.armed_at = float("inf")
         self.stale = 0
 
-    def dropped(self, count: int = 0) -> None:
-        """``count`` more entries went stale; sweep when stale ones are the majority."""
-        self.stale += count
+    def sweep(self) -> None:
+        """Drop the stale entries from the heap once they are the majority."""
         if self.stale > 1024 and self.stale * 2 > len(self.heap):
             self.heap = [e for e in self.heap if e[2].timer == e[1]]
             heapq.heapify(self.heap)
