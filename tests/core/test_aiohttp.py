@@ -25,6 +25,21 @@ async def ask_counter():
     return await receive(int, timeout=5)
 
 
+async def serve(parent, path, handler):
+    """A process that serves ``handler`` at ``path`` on a free loopback port, says
+    ``("listening", port)`` to ``parent``, and stops at ``"stop"``."""
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    send(parent, ("listening", runner.addresses[0][1]))
+    await receive("stop")
+    await runner.cleanup()
+    send(parent, "stopped")
+
+
 async def http_server(parent):
     async def hello(request):
         # aiohttp runs handlers in its own asyncio Tasks: they reach processes
@@ -33,18 +48,7 @@ async def http_server(parent):
         return web.json_response({"n": n, "q": request.query.get("q")})
 
     livelong.register("counter", spawn(counter, 1))
-
-    app = web.Application()
-    app.router.add_get("/hello", hello)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    send(parent, ("listening", port))
-    await receive("stop")
-    await runner.cleanup()
-    send(parent, "stopped")
+    return livelong.tail(serve, parent, "/hello", hello)
 
 
 def test_aiohttp_server_and_client_in_processes():
@@ -65,25 +69,14 @@ def test_aiohttp_server_and_client_in_processes():
 
 
 def test_aiohttp_client_timeout_fires_inside_a_process():
-    async def slow_server(parent):
-        async def slow(request):
-            import asyncio
+    async def slow(request):
+        import asyncio
 
-            await asyncio.sleep(5)
-            return web.Response(text="late")
-
-        app = web.Application()
-        app.router.add_get("/slow", slow)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        send(parent, ("listening", runner.addresses[0][1]))
-        await receive("stop")
-        await runner.cleanup()
+        await asyncio.sleep(5)
+        return web.Response(text="late")
 
     async def main():
-        server = spawn(slow_server, self())
+        server = spawn(serve, self(), "/slow", slow)
         _, port = await receive(("listening", ANY))
         timeout = aiohttp.ClientTimeout(total=0.1)
         async with aiohttp.ClientSession(timeout=timeout) as session:
