@@ -35,6 +35,7 @@ from .._primitives import Process, demonitor, monitor
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply, Reply
+from ._tables import live_table
 
 __all__ = ["pg"]
 
@@ -58,8 +59,8 @@ _scopes: weakref.WeakValueDictionary[str, _Scope] = weakref.WeakValueDictionary(
 
 
 def _scope(scope: Any, what: str) -> _Scope:
-    s = _scopes.get(scope) if isinstance(scope, str) else None
-    if s is None or s.node is not current_node() or not Process.alive(s.owner):
+    s = live_table(_scopes, scope)
+    if s is None:
         raise ValueError(
             f"{what}: pg scope {scope!r} is not running; start it with "
             f"pg.start_link({scope!r}) or put pg.child_spec({scope!r}) in a supervisor"
@@ -78,8 +79,8 @@ def _pids(pids: Any, what: str) -> list[Pid]:
 class _ScopeServer(GenServer):
     def init(self, name: str) -> Any:
         Process.flag("trap_exit", True)  # so that terminate runs when its parent exits
-        old = _scopes.get(name)
-        if old is not None and old.node is current_node() and Process.alive(old.owner):
+        old = live_table(_scopes, name)
+        if old is not None:
             raise ValueError(f"pg scope {name!r} is already running as {old.owner!r}")
         s = _Scope(name, _self())
         _scopes[name] = s

@@ -41,6 +41,7 @@ from .._primitives import Process, demonitor, monitor
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply
+from ._tables import live_table
 
 __all__ = ["Registry", "AlreadyRegistered"]
 
@@ -97,8 +98,8 @@ _UNWATCH = "$registry_unwatch"
 
 
 def _table(registry: Any, what: str) -> _Table:
-    t = _tables.get(registry) if isinstance(registry, str) else None
-    if t is None or t.node is not current_node() or not Process.alive(t.owner):
+    t = live_table(_tables, registry)
+    if t is None:
         raise ValueError(
             f"{what}: unknown registry {registry!r}; start it with "
             f"Registry.start_link(keys=..., name={registry!r})"
@@ -111,8 +112,8 @@ class _RegistryServer(GenServer):
         name, kind = arg
         Process.flag("trap_exit", True)
         me = _self()
-        old = _tables.get(name)
-        if old is not None and old.node is current_node() and Process.alive(old.owner):
+        old = live_table(_tables, name)
+        if old is not None:
             raise ValueError(f"Registry {name!r} is already running as {old.owner!r}")
         table = _Table(name, kind, me)
         _tables[name] = table
