@@ -57,7 +57,7 @@ def spawn(fn: Callable[..., Any], *args: Any) -> Pid:
             k._kick()
     else:
         node.schedule_new(proc)
-    return proc.pid
+    return proc
 
 
 def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
@@ -71,32 +71,36 @@ def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
     k._runq.append(proc)  # current_proc() vouched that this is the node's thread
     if not node.scheduled:
         k._kick()
-    return proc.pid
+    return proc
 
 
 def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process; returns ``(pid, ref)``."""
-    me = current_proc("spawn_monitor()")
-    node = k._node
-    assert node is not None
-    proc = node.spawn_proc(fn, args)
+    me = k._current
+    if me is None or k._get_ident() != k._loop_tid:
+        me = current_proc("spawn_monitor()")  # raises the clear error
+    if not callable(fn):
+        raise TypeError(f"spawn_monitor: expected a function to run, got {fn!r}")
+    node: k.Node = k._node  # type: ignore[assignment]
+    # node.spawn_proc and _add_monitor, inlined: a tenth of a spawn_monitor
+    proc = k.Proc(node.name, next(node.ids), node.creation, fn, args)
+    node.procs[proc.id] = proc
     ref = Ref()
-    pid = proc.pid
     mons = me.monitors
     if mons is None:
         mons = me.monitors = {}
-    mons[ref] = pid
-    proc.monitored_by = {ref: me.pid}
+    mons[ref] = proc
+    proc.monitored_by = {ref: me}
     me.reductions += 1
     k._runq.append(proc)
     if not node.scheduled:
         k._kick()
-    return pid, ref
+    return proc, ref
 
 
 def self() -> Pid:
     """The pid of the calling process."""
-    return current_proc("self()").pid
+    return current_proc("self()")
 
 
 def make_ref() -> Ref:
@@ -105,11 +109,10 @@ def make_ref() -> Ref:
 
 
 def _resolve(dest: Any, what: str) -> Pid | None:
-    if type(dest) is Pid:
+    if isinstance(dest, Pid):
         return dest
     if isinstance(dest, str):
-        proc = current_node().names.get(dest)
-        return proc.pid if proc is not None else None
+        return current_node().names.get(dest)
     raise TypeError(f"{what}: expected a Pid or a registered name (str), got {dest!r}")
 
 
@@ -118,8 +121,8 @@ def _add_link(a: k.Proc, b: k.Proc) -> None:
         a.links = set()
     if b.links is None:
         b.links = set()
-    a.links.add(b.pid)
-    b.links.add(a.pid)
+    a.links.add(b)
+    b.links.add(a)
 
 
 def _add_monitor(watcher: k.Proc, target: k.Proc, ref: Ref) -> None:
@@ -127,21 +130,21 @@ def _add_monitor(watcher: k.Proc, target: k.Proc, ref: Ref) -> None:
         watcher.monitors = {}
     if target.monitored_by is None:
         target.monitored_by = {}
-    watcher.monitors[ref] = target.pid
-    target.monitored_by[ref] = watcher.pid
+    watcher.monitors[ref] = target
+    target.monitored_by[ref] = watcher
 
 
 def link(pid: Pid) -> bool:
     """Link the caller and ``pid``.  Linking to a dead process is an exit signal
     ``noproc`` to the caller (a message when it traps exits)."""
     me = current_proc("link()")
-    if type(pid) is not Pid:
+    if not isinstance(pid, Pid):
         raise TypeError(f"link: expected a Pid, got {pid!r}")
-    if pid == me.pid:
+    if pid == me:
         return True
     target = k.proc_of(pid)
     if target is None:
-        if pid.node != current_node().name and k.remote.link(me.pid, pid):
+        if pid.node != current_node().name and k.remote.link(me, pid):
             if me.links is None:
                 me.links = set()
             me.links.add(pid)
@@ -155,15 +158,15 @@ def link(pid: Pid) -> bool:
 def unlink(pid: Pid) -> bool:
     """Remove the link between the caller and ``pid``, if any."""
     me = current_proc("unlink()")
-    if type(pid) is not Pid:
+    if not isinstance(pid, Pid):
         raise TypeError(f"unlink: expected a Pid, got {pid!r}")
     if me.links is not None:
         me.links.discard(pid)
     target = k.proc_of(pid)
     if target is not None and target.links is not None:
-        target.links.discard(me.pid)
+        target.links.discard(me)
     elif target is None and pid.node != current_node().name:
-        k.remote.unlink(me.pid, pid)
+        k.remote.unlink(me, pid)
     return True
 
 
@@ -180,12 +183,12 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     node = k._node
     assert node is not None
     ref = Ref()
-    pid = target if type(target) is Pid else _resolve(target, "monitor")
+    pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
-    proc = (pid._proc or k.proc_of(pid)) if pid is not None else None
+    proc = k.proc_of(pid) if pid is not None else None
     if proc is None:
-        if pid is not None and pid.node != node.name and k.remote.monitor(me.pid, pid, ref):
+        if pid is not None and pid.node != node.name and k.remote.monitor(me, pid, ref):
             if me.monitors is None:
                 me.monitors = {}
             me.monitors[ref] = pid
@@ -255,18 +258,18 @@ def register(name: str, pid: Pid | None = None) -> bool:
     """Register ``pid`` (default: the caller) under ``name``."""
     node = current_node()
     if pid is None:
-        pid = current_proc("register() without a pid").pid
+        pid = current_proc("register() without a pid")
     if not isinstance(name, str):
         raise TypeError(f"register: a name must be a str, got {name!r}")
     if name in ("undefined",):
         raise ValueError(f"register: {name!r} is reserved")
-    if type(pid) is not Pid:
+    if not isinstance(pid, Pid):
         raise TypeError(f"register: expected a Pid, got {pid!r}")
     proc = k.proc_of(pid)
     if proc is None:
         raise ValueError(f"register: {pid!r} is not alive")
     if name in node.names:
-        raise ValueError(f"register: {name!r} is already registered to {node.names[name].pid!r}")
+        raise ValueError(f"register: {name!r} is already registered to {node.names[name]!r}")
     if proc.name is not None:
         raise ValueError(f"register: {pid!r} is already registered as {proc.name!r}")
     node.names[name] = proc
@@ -286,8 +289,7 @@ def unregister(name: str) -> bool:
 
 def whereis(name: str) -> Pid | None:
     """The pid registered as ``name``, or None."""
-    proc = current_node().names.get(name)
-    return proc.pid if proc is not None else None
+    return current_node().names.get(name)
 
 
 def registered() -> list[str]:
@@ -347,7 +349,7 @@ class Process:
     @staticmethod
     def alive(pid: Pid) -> bool:
         """True while ``pid`` is a live local process.  Safe from any thread."""
-        if type(pid) is not Pid:
+        if not isinstance(pid, Pid):
             raise TypeError(f"Process.alive: expected a Pid, got {pid!r}")
         proc = k.proc_of(pid)
         return proc is not None and proc.status is not k.EXITED and proc.status is not k.EXITING
@@ -356,7 +358,7 @@ class Process:
     def info(pid: Pid, key: str | None = None) -> Any:
         """A snapshot dict of the process (None once it is dead); with ``key``, one
         item of it.  Safe from any thread, even while the scheduler is busy."""
-        if type(pid) is not Pid:
+        if not isinstance(pid, Pid):
             raise TypeError(f"Process.info: expected a Pid, got {pid!r}")
         proc = k.proc_of(pid)
         if proc is None or proc.status is k.EXITED:
@@ -371,7 +373,7 @@ class Process:
     @staticmethod
     def list() -> list[Pid]:
         """The pids of every live process of this node."""
-        return [p.pid for p in list(current_node().procs.values())]
+        return list(current_node().procs.values())
 
     @staticmethod
     def flag(flag: str, value: Any) -> Any:
@@ -402,7 +404,7 @@ class Process:
             return True
         proc = k.proc_of(target)
         cur = _caller()
-        sender = cur.pid if cur is not None else target
+        sender = cur if cur is not None else target
         if proc is None:
             if target.node != node.name:
                 k.remote.exit(sender, target, reason)
@@ -465,7 +467,7 @@ def process_info(proc: k.Proc) -> dict[str, Any]:
     elif status is k.PREEMPTED:
         status = k.RUNNING  # busy: only waiting for its next turn on the CPU
     return {
-        "pid": proc.pid,
+        "pid": proc,
         "status": status,
         "current_function": k.current_function(proc),
         "initial_call": k.mfa(proc.initial),

@@ -53,7 +53,7 @@ class Node(k.Node):
         """Start a process in this node; returns its pid at once."""
         proc = self.spawn_proc(fn, args)
         self.schedule_new(proc)
-        return proc.pid
+        return proc
 
     def send(self, dest: Pid | str, msg: Any) -> Any:
         """Send ``msg`` to a pid or registered name of this node."""
@@ -64,8 +64,7 @@ class Node(k.Node):
         return Process.exit(pid, reason)
 
     def whereis(self, name: str) -> Pid | None:
-        proc = self.names.get(name)
-        return proc.pid if proc is not None else None
+        return self.names.get(name)
 
     def alive(self, pid: Pid) -> bool:
         return Process.alive(pid)
@@ -75,7 +74,7 @@ class Node(k.Node):
         return result
 
     def processes(self) -> list[Pid]:
-        return [p.pid for p in list(self.procs.values())]
+        return list(self.procs.values())
 
     def spawn_watched(
         self, fn: Callable[..., Any], args: tuple[Any, ...], done: Callable[[Any, Any], None]
@@ -85,7 +84,7 @@ class Node(k.Node):
         proc = self.spawn_proc(fn, args)
         proc.on_exit = [done]
         self.schedule_new(proc)
-        return proc.pid
+        return proc
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """From another thread: run ``fn(*args)`` in a new process of this node and

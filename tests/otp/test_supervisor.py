@@ -202,7 +202,7 @@ def test_strategies_restart_the_right_children(strategy, restarted):
 
     before, after = run(main)
     assert {k for k in before if before[k] != after[k]} == restarted
-    assert all(Pid is type(p) for p in after.values())
+    assert all(isinstance(p, Pid) for p in after.values())
 
 
 def test_siblings_restart_in_order_after_stopping_in_reverse():

@@ -1,9 +1,10 @@
 """Process identifiers and references.
 
 A :class:`Pid` names a process for its whole life and after: it stays hashable,
-orderable and printable once the process is gone.  A local pid keeps a direct
-reference to its process record while the process lives (so ``send`` needs no
-table lookup); the scheduler clears that reference at exit.
+orderable and printable once the process is gone.  The pid that ``spawn`` returns
+is the process's record itself (the kernel's ``Proc``, a subclass), so ``send``
+needs no table lookup and a spawn allocates one object, not two; a pid rebuilt
+from its fields, or one of another node, is a plain :class:`Pid`.
 """
 
 from __future__ import annotations
@@ -18,21 +19,18 @@ LOCAL_NODE = "nonode@nohost"
 class Pid:
     """A process identifier, printed the Erlang way: ``#PID<0.84.0>``."""
 
-    __slots__ = ("node", "id", "serial", "creation", "_proc")
+    __slots__ = ("node", "id", "serial", "creation")
 
     node: str
     id: int
     serial: int
     creation: int
 
-    def __init__(
-        self, node: str, id: int, serial: int = 0, creation: int = 0, proc: Any = None
-    ) -> None:
+    def __init__(self, node: str, id: int, serial: int = 0, creation: int = 0) -> None:
         self.node = node
         self.id = id
         self.serial = serial
         self.creation = creation
-        self._proc = proc
 
     def _key(self) -> tuple[str, int, int, int]:
         return (self.node, self.id, self.serial, self.creation)
@@ -43,7 +41,7 @@ class Pid:
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        if type(other) is not Pid:
+        if not isinstance(other, Pid):
             return NotImplemented
         return (
             self.id == other.id
@@ -53,22 +51,22 @@ class Pid:
         )
 
     def __lt__(self, other: Pid) -> bool:
-        if type(other) is not Pid:
+        if not isinstance(other, Pid):
             return NotImplemented
         return self._order() < other._order()
 
     def __le__(self, other: Pid) -> bool:
-        if type(other) is not Pid:
+        if not isinstance(other, Pid):
             return NotImplemented
         return self._order() <= other._order()
 
     def __gt__(self, other: Pid) -> bool:
-        if type(other) is not Pid:
+        if not isinstance(other, Pid):
             return NotImplemented
         return self._order() > other._order()
 
     def __ge__(self, other: Pid) -> bool:
-        if type(other) is not Pid:
+        if not isinstance(other, Pid):
             return NotImplemented
         return self._order() >= other._order()
 

@@ -120,11 +120,20 @@ def tail(fn: Callable[..., Any], *args: Any) -> Tail:
     return Tail(fn, args)
 
 
-class Proc:
-    """The kernel's record of one process.  Plain data; read by introspection."""
+class LocalPid(Pid):
+    """The pid of a process of this node, which is also the kernel's record of that
+    process (the kernel calls it ``Proc``).
+
+    ``spawn`` returns this very object: as a :class:`Pid` it compares, hashes,
+    orders and prints by its identity fields alone, and it stays a valid (dead) pid
+    after the process exits, when the kernel drops everything else it held.  One
+    object per process instead of a pid and a record halved the allocations of a
+    spawn.  It also implements the subset of :class:`asyncio.Task` that
+    ``asyncio.timeout`` and aiohttp use, since a running process is the loop's
+    current task.
+    """
 
     __slots__ = (
-        "pid",
         "status",
         "coro",
         "fn",
@@ -148,11 +157,15 @@ class Proc:
         "cancel_requests",
         "on_exit",
         "aliases",
-        "__weakref__",
     )
 
-    def __init__(self, pid: Pid, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.pid = pid
+    def __init__(
+        self, node: str, id: int, creation: int, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        self.node = node
+        self.id = id
+        self.serial = 0
+        self.creation = creation
         self.status = RUNNABLE
         self.coro: Any = None
         self.fn = fn
@@ -208,18 +221,18 @@ class Proc:
         return _node.loop
 
     def get_name(self) -> str:
-        return repr(self.pid)
+        return repr(self)
 
     def get_coro(self) -> Any:
         return self.coro
-
-    def __repr__(self) -> str:
-        return f"<livelong process {self.pid!r} {self.status}>"
 
     def _fut_done(self, fut: Any) -> None:
         if self.fut is fut:
             self.fut = None
             _make_runnable(self)
+
+
+Proc = LocalPid
 
 
 # ----------------------------------------------------------------------------------
@@ -283,24 +296,22 @@ def local_node_name() -> str:
 
 
 def pid_for(node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
-    """The pid with these fields: the live process's own pid object when it is local."""
+    """The pid with these fields: the live process itself when it is local."""
     pid = Pid(node, id, serial, creation)
     proc = proc_of(pid)
-    return proc.pid if proc is not None else pid
+    return proc if proc is not None else pid
 
 
 def proc_of(pid: Pid) -> Proc | None:
     """The live local process of ``pid``, also for a pid rebuilt from its fields."""
-    proc = pid._proc
-    if proc is None:
-        n = _node
-        if n is not None and pid.node == n.name:
-            proc = n.procs.get(pid.id)
-            if proc is not None and (
-                proc.pid.serial != pid.serial or proc.pid.creation != pid.creation
-            ):
-                proc = None
-    return proc
+    if type(pid) is Proc:
+        return pid if pid.status is not EXITED else None
+    n = _node
+    if n is not None and pid.node == n.name:
+        proc = n.procs.get(pid.id)
+        if proc is not None and proc.serial == pid.serial and proc.creation == pid.creation:
+            return proc
+    return None
 
 
 def current_node() -> Node:
@@ -379,27 +390,29 @@ def send(dest: Any, msg: Any) -> Any:
     cur = _current
     if cur is not None:
         cur.reductions += 1
-    if type(dest) is Pid:
-        proc = dest._proc
-        if proc is not None:
+    tp = type(dest)
+    if tp is Proc:  # a local process (a dead one drops the message)
+        st = dest.status
+        if st is not EXITED:
             if _copy:
                 msg = _isolate(msg)
-            mb = proc.mailbox
+            mb = dest.mailbox
             if mb is None:
-                mb = proc.mailbox = deque()
+                mb = dest.mailbox = deque()
             mb.append(msg)
-            st = proc.status
             if st is WAITING:
-                proc.status = RUNNABLE
-                _runq.append(proc)
+                dest.status = RUNNABLE
+                _runq.append(dest)
                 if not _node.scheduled:  # type: ignore[union-attr]
                     _kick()
-            elif st is WAITING_SEL and match_any(proc.patterns, msg):
-                proc.matched = len(mb) - 1  # receive takes it without matching again
-                proc.status = RUNNABLE
-                _runq.append(proc)
+            elif st is WAITING_SEL and match_any(dest.patterns, msg):
+                dest.matched = len(mb) - 1  # receive takes it without matching again
+                dest.status = RUNNABLE
+                _runq.append(dest)
                 _kick()
-        elif _node is not None:
+        return msg
+    if tp is Pid:
+        if _node is not None:
             if dest.node != _node.name:
                 remote.send(dest, _isolate(msg) if _copy else msg)
             else:  # a local pid rebuilt from its fields: find its process
@@ -417,11 +430,11 @@ def send(dest: Any, msg: Any) -> Any:
                 mons = proc.monitors
                 target = mons.pop(dest, None) if mons else None
                 if target is not None:
-                    tp = target._proc
-                    if tp is not None:
-                        tp.monitored_by.pop(dest, None)
+                    if type(target) is Proc:
+                        if target.status is not EXITED:
+                            target.monitored_by.pop(dest, None)  # type: ignore[union-attr]
                     elif target.node != _node.name:
-                        remote.demonitor(proc.pid, target, dest)
+                        remote.demonitor(proc, target, dest)
             deliver(proc, _isolate(msg) if _copy else msg)
             return msg
     return _send_slow(dest, msg)
@@ -487,12 +500,11 @@ def _forget_monitor(proc: Proc, ref: Ref) -> None:
     """Remove the monitor ``ref`` held by ``proc`` (both sides), if it is still there."""
     mons = proc.monitors
     target = mons.pop(ref, None) if mons else None
-    if type(target) is Pid:
-        tp = target._proc
-        if tp is not None and tp.monitored_by is not None:
-            tp.monitored_by.pop(ref, None)
-        elif tp is None and _node is not None and target.node != _node.name:
-            remote.demonitor(proc.pid, target, ref)
+    if type(target) is Proc:
+        if target.monitored_by is not None:  # (None once it exited)
+            target.monitored_by.pop(ref, None)
+    elif type(target) is Pid and _node is not None and target.node != _node.name:
+        remote.demonitor(proc, target, ref)
 
 
 def _send_from_thread(dest: Any, msg: Any) -> Any:
@@ -819,10 +831,8 @@ class Node:
     def spawn_proc(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Proc:
         if not callable(fn):
             raise TypeError(f"spawn: expected a function to run, got {fn!r}")
-        pid = Pid(self.name, next(self.ids), 0, self.creation)
-        proc = Proc(pid, fn, args)
-        pid._proc = proc
-        self.procs[pid.id] = proc
+        proc = Proc(self.name, next(self.ids), self.creation, fn, args)
+        self.procs[proc.id] = proc
         return proc
 
     def schedule_new(self, proc: Proc) -> None:
@@ -902,7 +912,7 @@ class Node:
             if r.get_loop() is not self.loop:
                 self._throw_later(
                     proc,
-                    RuntimeError(f"process {proc.pid!r} awaited a future of another loop: {r!r}"),
+                    RuntimeError(f"process {proc!r} awaited a future of another loop: {r!r}"),
                 )
                 return
             r._asyncio_future_blocking = False
@@ -913,7 +923,7 @@ class Node:
         self._throw_later(
             proc,
             RuntimeError(
-                f"process {proc.pid!r} yielded {r!r}: await only livelong operations "
+                f"process {proc!r} yielded {r!r}: await only livelong operations "
                 "and asyncio awaitables inside a process"
             ),
         )
@@ -1022,7 +1032,7 @@ class Node:
                 e.__traceback__ = tb
             logger.error(
                 "Process %r (%s) raised an exception\n** (%s) %s",
-                proc.pid,
+                proc,
                 mfa_text(proc.initial),
                 type(e).__name__,
                 e,
@@ -1042,16 +1052,15 @@ class Node:
             try:
                 coro.close()
             except BaseException as e:  # a finally block that raised or kept going
-                logger.error("Process %r failed while exiting: %r", proc.pid, e, exc_info=e)
+                logger.error("Process %r failed while exiting: %r", proc, e, exc_info=e)
 
     def _cleanup(self, proc: Proc, reason: Any, result: Any) -> None:
         """The process is gone: unregister it and fire its links and monitors."""
         if proc.status is EXITED:
             return
         proc.status = EXITED
-        pid = proc.pid
+        pid = proc
         self.procs.pop(pid.id, None)
-        pid._proc = None
         proc.coro = None
         proc.start = None
         if proc.timer is not None:
@@ -1065,11 +1074,11 @@ class Node:
         if links:
             proc.links = None
             for other in links:
-                op = other._proc
-                if op is not None:
-                    if op.links is not None:
-                        op.links.discard(pid)
-                    exit_signal(op, pid, reason, linked=True)
+                if type(other) is Proc:
+                    if other.status is not EXITED:
+                        if other.links is not None:
+                            other.links.discard(pid)
+                        exit_signal(other, pid, reason, linked=True)
                 elif other.node != self.name:
                     remote.exit(pid, other, reason)
         mons = proc.monitors
@@ -1079,24 +1088,24 @@ class Node:
             for ref, target in mons.items():
                 if ref in aliases:
                     del aliases[ref]
-                tp = target._proc if type(target) is Pid else None
-                if tp is not None and tp.monitored_by is not None:
-                    tp.monitored_by.pop(ref, None)
+                if type(target) is Proc and target.monitored_by is not None:
+                    target.monitored_by.pop(ref, None)
         watchers = proc.monitored_by
         if watchers:
             proc.monitored_by = None
             aliases = self.aliases
             for ref, watcher in watchers.items():
-                wp = watcher._proc
                 down = ("DOWN", ref, "process", pid, reason)
-                if wp is not None:
-                    if wp.monitors is not None:
-                        wp.monitors.pop(ref, None)  # a monitor ends with its DOWN
+                if type(watcher) is Proc:
+                    if watcher.status is EXITED:
+                        continue
+                    if watcher.monitors is not None:
+                        watcher.monitors.pop(ref, None)  # a monitor ends with its DOWN
                     if aliases:
                         entry = aliases.get(ref)
                         if entry is not None and entry[1] != "explicit_unalias":
                             del aliases[ref]
-                    deliver(wp, down)
+                    deliver(watcher, down)
                 elif watcher.node != self.name:
                     remote.send(watcher, down)
         if proc.aliases:
@@ -1134,7 +1143,7 @@ def exit_signal(target: Proc, from_: Pid, reason: Any, linked: bool) -> None:
     elif target.trap_exit:
         deliver(target, ("EXIT", from_, reason))
     elif reason == "normal":
-        if not linked and from_ == target.pid:
+        if not linked and from_ == target:
             kill(target, "normal")
     else:
         kill(target, reason)
@@ -1238,7 +1247,7 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
 def memory_of(proc: Proc) -> int:
     """An honest estimate, in bytes, of what this process holds."""
     mailbox = proc.mailbox
-    size = sys.getsizeof(proc) + sys.getsizeof(proc.pid)
+    size = sys.getsizeof(proc)
     if mailbox is not None:
         size += sys.getsizeof(mailbox)
     coro = proc.coro
@@ -1329,7 +1338,7 @@ class Watchdog:
                     "runaway process %r has run for %.1f s without yielding to the "
                     "scheduler, in %s.%s/%d; other processes wait. Stop it with "
                     "Process.exit(pid, 'kill') from another thread.",
-                    cur.pid,
+                    cur,
                     stuck,
                     m,
                     f,

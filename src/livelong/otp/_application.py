@@ -73,7 +73,7 @@ async def run_application(fn: Any, target: str = "") -> int:
     result = fn()
     if hasattr(result, "__await__"):
         result = await result
-    if type(result) is Pid:
+    if isinstance(result, Pid):
         root = result
         link(root)  # its EXIT tells us it stopped (already linked if from start_link)
     elif isinstance(result, list | tuple):

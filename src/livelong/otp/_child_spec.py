@@ -166,10 +166,10 @@ async def call_start(spec: ChildSpec, extra: tuple[Any, ...] = ()) -> Pid | None
     result = fn(*args)
     if hasattr(result, "__await__"):
         result = await result
-    if result is None or type(result) is Pid:
+    if result is None or isinstance(result, Pid):
         return result
     if isinstance(result, tuple) and len(result) == 2 and result[0] == "ok":
-        if type(result[1]) is Pid:
+        if isinstance(result[1], Pid):
             return result[1]  # the Elixir-minded ("ok", pid)
     raise TypeError(
         f"child {spec.id!r}: start function {getattr(fn, '__qualname__', fn)!r} returned "

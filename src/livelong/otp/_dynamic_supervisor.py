@@ -245,7 +245,7 @@ async def _stop_concurrently(state: _DynState) -> None:
             type(m) is tuple
             and len(m) == 3
             and m[0] == "EXIT"
-            and type(m[1]) is Pid
+            and isinstance(m[1], Pid)
             and m[1] in children
         )
 

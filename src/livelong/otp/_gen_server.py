@@ -338,13 +338,13 @@ def _timeout_arg(timeout: Any, what: str) -> float | None:
 def whereis_server(server: Any) -> Pid | None:
     """The pid behind a server reference: a pid, a registered name or
     ``("via", module, key)``.  None when nothing is registered under the name."""
-    if type(server) is Pid:
+    if isinstance(server, Pid):
         return server
     if isinstance(server, str):
         return whereis(server)
     if type(server) is tuple and len(server) == 3 and server[0] == "via":
         found = server[1].whereis_name(server[2])
-        return found if type(found) is Pid else None
+        return found if isinstance(found, Pid) else None
     raise TypeError(
         f"not a server: {server!r}; expected a Pid, a registered name (str) or ('via', module, key)"
     )
@@ -374,7 +374,7 @@ def _register(name: Any, me: Pid) -> Pid | None:
     if mod.register_name(key, me):
         return None
     holder = mod.whereis_name(key)
-    return holder if type(holder) is Pid else me
+    return holder if isinstance(holder, Pid) else me
 
 
 # ----------------------------------------------------------------------------------
@@ -789,7 +789,7 @@ class GenServer:
     async def call(server: Any, request: Any, timeout: float | None = 5.0) -> Any:
         """Send ``request`` to ``server`` and wait for its reply (see the module doc for
         the exits it raises)."""
-        pid = server if type(server) is Pid else whereis_server(server)
+        pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
             timeout = _timeout_arg(timeout, "GenServer.call")
         if pid is None:
@@ -816,7 +816,7 @@ class GenServer:
     def cast(server: Any, request: Any) -> None:
         """Send ``request`` to ``server`` without waiting.  Never fails: a cast to a
         dead or unknown server is dropped."""
-        pid = server if type(server) is Pid else whereis_server(server)
+        pid = server if isinstance(server, Pid) else whereis_server(server)
         if pid is not None:
             send(pid, (_CAST, request))
 

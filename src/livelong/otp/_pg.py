@@ -69,9 +69,9 @@ def _scope(scope: Any, what: str) -> _Scope:
 
 
 def _pids(pids: Any, what: str) -> list[Pid]:
-    if type(pids) is Pid:
+    if isinstance(pids, Pid):
         return [pids]
-    if isinstance(pids, list | tuple) and all(type(p) is Pid for p in pids):
+    if isinstance(pids, list | tuple) and all(isinstance(p, Pid) for p in pids):
         return list(pids)
     raise TypeError(f"{what}: expected a pid or a list of pids, got {pids!r}")
 

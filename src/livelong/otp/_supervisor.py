@@ -228,7 +228,7 @@ class _Child:
 
     @property
     def running(self) -> bool:
-        return type(self.pid) is Pid
+        return isinstance(self.pid, Pid)
 
 
 class _State:
@@ -440,7 +440,7 @@ class _SupervisorServer(GenServer):
         return await self._start_group(group, state)
 
     async def _stop_child(self, child: _Child, state: _State) -> None:
-        assert type(child.pid) is Pid
+        assert isinstance(child.pid, Pid)
         reason = await shutdown_child(child.pid, child.spec.shutdown, state.desc)
         if not _expected_shutdown(reason, child.spec.shutdown):
             logger.error(
@@ -459,7 +459,7 @@ async def _stop_all(state: _State) -> None:
     """Stop every running child, in reverse start order."""
     for c in reversed(state.children):
         if c.running:
-            assert type(c.pid) is Pid
+            assert isinstance(c.pid, Pid)
             reason = await shutdown_child(c.pid, c.spec.shutdown, state.desc)
             if not _expected_shutdown(reason, c.spec.shutdown):
                 logger.error(

@@ -235,12 +235,12 @@ class LocalSession:
             return
         if in_input:
             raise KeyboardInterrupt  # in the input's own code, in the shell process
-        if runaway is not None and runaway.pid != shell.pid:
+        if runaway is not None and runaway != shell.pid:
             # Another process holds the node's only thread and never yields (the
             # watchdog reported it): nothing the shell runs can stop it, so Ctrl-C
             # does, as iex's break menu would.  This handler runs in that process.
             print(
-                f"** (Ctrl-C) killed runaway process {runaway.pid!r}: it held the node "
+                f"** (Ctrl-C) killed runaway process {runaway!r}: it held the node "
                 "without yielding",
                 flush=True,
             )
