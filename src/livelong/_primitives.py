@@ -82,7 +82,7 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     if not callable(fn):
         raise TypeError(f"spawn_monitor: expected a function to run, got {fn!r}")
     node: k.Node = k._node  # type: ignore[assignment]
-    # node.spawn_proc and _add_monitor, inlined: a tenth of a spawn_monitor
+    # node.spawn_proc and _add_monitor, inlined: a tenth of a spawn_monitor's time
     proc = k.Proc(node.name, next(node.ids), node.creation, fn, args)
     node.procs[proc.id] = proc
     ref = Ref()
@@ -90,7 +90,8 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     if mons is None:
         mons = me.monitors = {}
     mons[ref] = proc
-    proc.monitored_by = {ref: me}
+    proc.watcher_ref = ref
+    proc.watcher = me
     me.reductions += 1
     k._runq.append(proc)
     if not node.scheduled:
@@ -128,10 +129,8 @@ def _add_link(a: k.Proc, b: k.Proc) -> None:
 def _add_monitor(watcher: k.Proc, target: k.Proc, ref: Ref) -> None:
     if watcher.monitors is None:
         watcher.monitors = {}
-    if target.monitored_by is None:
-        target.monitored_by = {}
     watcher.monitors[ref] = target
-    target.monitored_by[ref] = watcher
+    k.watch(target, ref, watcher)
 
 
 def link(pid: Pid) -> bool:
@@ -475,7 +474,7 @@ def process_info(proc: k.Proc) -> dict[str, Any]:
         "messages": list(proc.mailbox or ()),
         "links": sorted(proc.links or ()),
         "monitors": [("process", p) for p in (proc.monitors or {}).values()],
-        "monitored_by": list((proc.monitored_by or {}).values()),
+        "monitored_by": k.watchers_of(proc),
         "trap_exit": proc.trap_exit,
         "registered_name": proc.name,
         "reductions": proc.reductions,

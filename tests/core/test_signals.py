@@ -275,6 +275,51 @@ def test_a_monitor_ends_with_its_down_message():
     assert run(main) == []
 
 
+def test_many_watchers_of_one_process_each_get_one_down_and_demonitor_any_of_them():
+    """Watchers come and go in any order; each monitor left gets its DOWN once."""
+
+    async def watcher(target, parent, keep):
+        ref = monitor(target)
+        send(parent, ("watching", self()))
+        if not keep:
+            await receive("drop")
+            demonitor(ref)
+            send(parent, ("dropped", self()))
+            try:
+                await receive(("DOWN", ref, ANY, ANY, ANY), timeout=0.05)
+                send(parent, ("down after demonitor", self()))
+            except TimeoutError:
+                send(parent, ("quiet", self()))
+            return
+        send(parent, ("down", self(), await receive(("DOWN", ref, ANY, ANY, ANY))))
+
+    async def main():
+        target = spawn(wait_forever)
+        me = self()
+        ws = [spawn(watcher, target, me, keep) for keep in (False, True, False, True)]
+        for w in ws:
+            await receive(("watching", w))
+        for w in (ws[0], ws[2]):  # the first monitor and one after it
+            send(w, "drop")
+            await receive(("dropped", w))
+        late = spawn(watcher, target, me, True)
+        await receive(("watching", late))
+        watching = Process.info(target, "monitored_by")
+        mine = monitor(target)
+        Process.exit(target, "bye")
+        downs = [await receive(("down", w, ANY)) for w in (ws[1], ws[3], late)]
+        own = await receive(("DOWN", mine, ANY, ANY, ANY))
+        for w in (ws[0], ws[2]):
+            await receive(("quiet", w))
+        return watching, downs, own, Process.info(self(), "messages"), ws, late, target
+
+    watching, downs, own, rest, ws, late, target = run(main)
+    assert sorted(watching) == sorted([ws[1], ws[3], late])
+    assert [d[2][4] for d in downs] == ["bye", "bye", "bye"]
+    assert own[3:] == (target, "bye")
+    assert rest == []
+
+
 def test_spawning_the_receive_primitive_itself_waits_for_a_message():
     async def main():
         pid, ref = spawn_monitor(receive)
