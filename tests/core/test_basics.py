@@ -403,6 +403,41 @@ def test_a_pid_rebuilt_from_its_fields_reaches_the_live_process():
     assert run(main) == "via the copy"
 
 
+def test_a_dead_pid_keeps_nothing_of_its_process_alive():
+    """A pid outlives its process (in a list, a message, a supervisor's state), but
+    the process's function, arguments, dictionary and mailbox must not live on."""
+    import gc
+    import weakref
+
+    class Big:
+        pass
+
+    async def holder(big):
+        Process.put("big", big)
+        Process.put("also", [big])
+        await receive(lambda m: m is big)  # a selective receive whose pattern holds it
+
+    async def main():
+        big = Big()
+        ref = weakref.ref(big)
+        closure_big = Big()
+        closure_ref = weakref.ref(closure_big)
+        pid, mon = livelong.spawn_monitor(holder, big)
+        pid2, mon2 = livelong.spawn_monitor(lambda: closure_big and None)
+        send(pid, "not it")
+        del big, closure_big
+        await Process.sleep(0.01)
+        Process.exit(pid, "kill")
+        await receive(("DOWN", mon, ANY, ANY, ANY))
+        await receive(("DOWN", mon2, ANY, ANY, ANY))
+        gc.collect()
+        return pid, pid2, ref() is None, closure_ref() is None
+
+    pid, pid2, freed, closure_freed = run(main)
+    assert isinstance(pid, Pid) and not Process.alive(pid)
+    assert freed and closure_freed
+
+
 def test_receive_nowait_takes_at_once_or_raises():
     async def main():
         me = self()

@@ -1095,7 +1095,7 @@ class Node:
         if proc.status is EXITED:
             return
         proc.status = EXITED
-        pid = proc
+        pid = proc  # the record is the pid that links and monitors are told about
         self.procs.pop(pid.id, None)
         proc.coro = None
         proc.start = None
@@ -1154,7 +1154,14 @@ class Node:
                     cb(reason, result)
                 except Exception:
                     logger.exception("exit callback of %r failed", pid)
-
+        # The record lives on as a dead pid, maybe for long (in a supervisor's state,
+        # in messages): it must keep nothing of the process alive.
+        proc.fn = proc.initial = None  # type: ignore[assignment]
+        if proc.dictionary is not None:
+            proc.dictionary = None
+        if proc.patterns:
+            proc.patterns = ()
+        proc.signal = None
 
     def _down(self, watcher: Pid, ref: Ref, pid: Pid, reason: Any) -> None:
         """Tell ``watcher`` that its monitor ``ref`` of ``pid`` fired."""
