@@ -101,7 +101,10 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
 
 def self() -> Pid:
     """The pid of the calling process."""
-    return current_proc("self()")
+    cur = k._current
+    if cur is not None and k._get_ident() == k._loop_tid:
+        return cur
+    return current_proc("self()")  # raises the clear error
 
 
 def make_ref() -> Ref:
@@ -178,13 +181,26 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     the ref is also an alias of the caller: ``send(ref, msg)`` reaches it while the
     alias is active (see :func:`alias`).  This is how a request/reply protocol makes
     sure a reply that comes too late never lands in the mailbox."""
-    me = current_proc("monitor()")
-    node = k._node
-    assert node is not None
+    me = k._current
+    if me is None or k._get_ident() != k._loop_tid:
+        me = current_proc("monitor()")  # raises the clear error
     ref = Ref()
-    pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
     if alias is not None:
         k.add_alias(me, ref, alias)
+    if type(target) is k.Proc and target.status is not k.EXITED:
+        # a live local process, the path of every GenServer call: _add_monitor, inlined
+        mons = me.monitors
+        if mons is None:
+            mons = me.monitors = {}
+        mons[ref] = target
+        if target.watcher_ref is None:
+            target.watcher_ref = ref
+            target.watcher = me
+        else:
+            k.watch(target, ref, me)
+        return ref
+    node = current_node()
+    pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
     proc = k.proc_of(pid) if pid is not None else None
     if proc is None:
         if pid is not None and pid.node != node.name and k.remote.monitor(me, pid, ref):

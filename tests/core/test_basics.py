@@ -417,13 +417,16 @@ def test_a_dead_pid_keeps_nothing_of_its_process_alive():
         Process.put("also", [big])
         await receive(lambda m: m is big)  # a selective receive whose pattern holds it
 
+    def closure_over(obj):
+        return lambda: obj and None
+
     async def main():
         big = Big()
         ref = weakref.ref(big)
         closure_big = Big()
         closure_ref = weakref.ref(closure_big)
         pid, mon = livelong.spawn_monitor(holder, big)
-        pid2, mon2 = livelong.spawn_monitor(lambda: closure_big and None)
+        pid2, mon2 = livelong.spawn_monitor(closure_over(closure_big))
         send(pid, "not it")
         del big, closure_big
         await Process.sleep(0.01)
@@ -435,7 +438,8 @@ def test_a_dead_pid_keeps_nothing_of_its_process_alive():
 
     pid, pid2, freed, closure_freed = run(main)
     assert isinstance(pid, Pid) and not Process.alive(pid)
-    assert freed and closure_freed
+    assert freed, "the dictionary, arguments or patterns of a dead process live on"
+    assert closure_freed, "the function of a dead process lives on"
 
 
 def test_receive_nowait_takes_at_once_or_raises():
