@@ -1047,7 +1047,8 @@ class Node:
             except BaseException as e:
                 self._crashed(proc, e)
                 return
-            self._yielded(proc, y)
+            if y is not _WAIT:  # (waiting in receive: the commonest, nothing to do)
+                self._yielded(proc, y)
             return
 
     def _crashed(self, proc: Proc, e: BaseException) -> None:
