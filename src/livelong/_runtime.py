@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ._clock import VirtualClock
 from ._core import _scheduler as k
 from ._core._ids import LOCAL_NODE, Pid
 from ._core._scheduler import Exit
@@ -150,10 +151,14 @@ def run(
     name: str = LOCAL_NODE,
     copy_messages: bool = False,
     watchdog_seconds: float | None = 2.0,
+    clock: VirtualClock | None = None,
 ) -> Any:
     """Start a node, run ``main(*args)`` as its first process, and return main's
     result once it ends (re-raising its exception, or :class:`Exit` for an abnormal
-    exit).  Then every process left is stopped and the node is gone."""
+    exit).  Then every process left is stopped and the node is gone.
+
+    ``clock``: a :class:`livelong.testing.VirtualClock` to run the node on virtual
+    time (for tests: timeouts and timers then take no real time)."""
     node = Node(name, copy_messages=copy_messages, watchdog_seconds=watchdog_seconds)
 
     async def runner() -> Any:
@@ -163,7 +168,9 @@ def run(
         finally:
             node.detach()
 
-    return asyncio.run(runner())
+    loop_factory = clock.new_event_loop if clock is not None else None
+    with asyncio.Runner(loop_factory=loop_factory) as runner_:
+        return runner_.run(runner())
 
 
 def start(
@@ -171,14 +178,16 @@ def start(
     *,
     copy_messages: bool = False,
     watchdog_seconds: float | None = 2.0,
+    clock: VirtualClock | None = None,
 ) -> Node:
-    """Start a node on a background thread and return its thread-safe handle."""
+    """Start a node on a background thread and return its thread-safe handle
+    (``clock``: as for :func:`run`)."""
     node = Node(name, copy_messages=copy_messages, watchdog_seconds=watchdog_seconds)
     ready = threading.Event()
     failed: list[BaseException] = []
 
     def main() -> None:
-        loop = asyncio.new_event_loop()
+        loop = clock.new_event_loop() if clock is not None else asyncio.new_event_loop()
         try:
             asyncio.set_event_loop(loop)
             node.attach(loop)

@@ -1,5 +1,6 @@
 """Helpers for testing code built on livelong, in the spirit of ExUnit's
-``assert_receive``/``refute_receive``.
+``assert_receive``/``refute_receive``, and :class:`VirtualClock`, on which timeouts,
+timers and sleeps take no real time.
 
 >>> import livelong
 >>> from livelong.testing import assert_receive, refute_receive
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._clock import VirtualClock
 from ._core._scheduler import current_proc, receive
 
-__all__ = ["assert_receive", "refute_receive", "mailbox"]
+__all__ = ["assert_receive", "refute_receive", "mailbox", "VirtualClock"]
 
 
 async def assert_receive(*patterns: Any, timeout: float = 0.1) -> Any:

@@ -66,3 +66,12 @@ def test_the_readme_quickstart_runs():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "('all_values', ['hello', 23])"
+
+
+def test_the_readme_virtual_clock_example_runs():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    [code] = [c for c in re.findall(r"```python\n(.*?)```", readme, re.S) if "VirtualClock" in c]
+    subprocess.run([sys.executable, "-c", code], timeout=60, check=True)  # its assert holds

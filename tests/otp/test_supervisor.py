@@ -268,6 +268,36 @@ def test_restarts_older_than_max_seconds_do_not_count():
     assert run(main) is True
 
 
+@pytest.mark.parametrize(("pause", "survives"), [(6.0, True), (1.0, False)])
+def test_the_restart_window_is_on_the_nodes_clock(pause, survives):
+    """max_restarts=1 in max_seconds=5: crashes 6 s apart are fine, 1 s apart are not
+    (on a virtual clock, so the window is exact and takes no real time)."""
+    from livelong.testing import VirtualClock
+
+    clock = VirtualClock()
+
+    async def main():
+        sup = await Supervisor.start([leaf("a")], max_restarts=1, max_seconds=5)
+        mref = monitor(sup)
+        for _ in range(3):
+            [a] = await pids(sup)
+            await kill_and_wait(a)
+            await Process.sleep(pause)
+            if not Process.alive(sup):
+                break
+        try:
+            down = await receive(("DOWN", mref, ANY, ANY, ANY), timeout=0)
+        except TimeoutError:
+            down = None
+        return Process.alive(sup), down
+
+    alive, down = livelong.run(main, clock=clock)
+    if survives:
+        assert alive and down is None and clock.time() == 3 * 6.0
+    else:
+        assert not alive and down[4] == "shutdown"
+
+
 def test_a_failing_restart_is_retried_until_it_works_or_intensity_runs_out():
     async def main():
         agent = await livelong.Agent.start_link(lambda: 0)

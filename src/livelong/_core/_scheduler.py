@@ -322,6 +322,12 @@ def proc_of(pid: Pid) -> Proc | None:
     return None
 
 
+def monotonic() -> float:
+    """The node's clock, in seconds: its event loop's, so a virtual clock in tests
+    (``livelong.testing.VirtualClock``) moves every timeout, timer and sleep alike."""
+    return _monotonic()
+
+
 def current_node() -> Node:
     n = _node
     if n is None:
@@ -707,7 +713,8 @@ class Timeouts:
         if self.handle is not None:
             self.handle.cancel()
         self.armed_at = when
-        # deadlines are on time.monotonic; asyncio's clock may be another one
+        # deadlines are on _monotonic (see Node.attach), which need not be the loop's
+        # own clock: a relative call_later, not call_at
         self.handle = self.loop.call_later(max(0.0, when - _monotonic()), self._fire)
 
     def _fire(self) -> None:
@@ -807,7 +814,7 @@ class Node:
     # --- attaching to an event loop ---------------------------------------------
     def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Make this the node of ``loop`` (default: the running loop) and this thread."""
-        global _node, _loop_tid
+        global _node, _loop_tid, _monotonic
         if _node is not None and _node is not self:
             raise RuntimeError(
                 f"a livelong node ({_node.name}) is already running in this OS process; "
@@ -816,6 +823,10 @@ class Node:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
         self.timeouts = Timeouts(self.loop)
         self.thread_id = threading.get_ident()
+        # Receive deadlines are on the loop's clock (a virtual one in tests); the stock
+        # loop's clock is time.monotonic, called directly on the hot path.
+        if type(self.loop).time is not asyncio.BaseEventLoop.time:
+            _monotonic = self.loop.time
         _node = self
         _loop_tid = self.thread_id
         _runq.clear()
@@ -834,7 +845,7 @@ class Node:
 
     def detach(self) -> None:
         """Stop every process left (their ``finally`` blocks run) and release the node."""
-        global _node, _loop_tid, _current
+        global _node, _loop_tid, _current, _monotonic
         self.stopping = True
         if self._watchdog is not None:
             self._watchdog.stop()
@@ -856,6 +867,7 @@ class Node:
         if _node is self:
             _node = None
             _loop_tid = -1
+            _monotonic = time.monotonic
 
     def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         if _get_ident() == self.thread_id:

@@ -28,11 +28,10 @@ each killed after its own shutdown time.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from .._core._ids import Pid, Ref
-from .._core._scheduler import receive, send
+from .._core._scheduler import monotonic, receive, send
 from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child
@@ -195,7 +194,7 @@ async def _stop_concurrently(state: _DynState) -> None:
     children = state.by_pid_map
     state.by_pid_map = {}
     pending: dict[Any, tuple[Pid, ChildSpec, float | None]] = {}
-    now = time.monotonic()
+    now = monotonic()
     for pid, spec in children.items():
         mref = monitor(pid)
         unlink(pid)
@@ -208,7 +207,7 @@ async def _stop_concurrently(state: _DynState) -> None:
         pending[mref] = (pid, spec, deadline)
     while pending:
         deadlines = [d for (_, _, d) in pending.values() if d is not None]
-        wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        wait = max(0.0, min(deadlines) - monotonic()) if deadlines else None
         try:
             down = await receive(
                 lambda m: (
@@ -221,7 +220,7 @@ async def _stop_concurrently(state: _DynState) -> None:
                 timeout=wait,
             )
         except TimeoutError:
-            now = time.monotonic()
+            now = monotonic()
             for _mref, (pid, spec, d) in list(pending.items()):
                 if d is not None and d <= now:
                     logger.warning(

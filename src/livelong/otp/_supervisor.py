@@ -56,7 +56,6 @@ supervisor stops it stops its children in reverse start order.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._core._ids import Pid
 from .._core._patterns import ANY
-from .._core._scheduler import Exit, receive, send
+from .._core._scheduler import Exit, monotonic, receive, send
 from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child, normalize_children
@@ -256,7 +255,7 @@ class _State:
 
     def add_restart(self) -> bool:
         """Count a restart; False when that makes too many within ``max_seconds``."""
-        now = time.monotonic()
+        now = monotonic()
         r = self.restarts
         r.append(now)
         while r and r[0] < now - self.max_seconds:
