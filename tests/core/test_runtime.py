@@ -74,6 +74,29 @@ def test_process_info_snapshot():
     assert 300 < info["memory"] < 100_000
 
 
+async def wait_for_job(n):
+    return await receive(("job", ANY))
+
+
+async def tail_looper(n):
+    await wait_for_job(n)
+    return tail(tail_looper, n + 1)
+
+
+def test_process_info_of_a_tail_loop_shows_where_it_waits_now():
+    async def main():
+        pid = spawn(tail_looper, 0)
+        for i in range(3):  # three tail calls: the loop runs in the kernel's trampoline
+            send(pid, ("job", i))
+        await Process.sleep(0.01)
+        return Process.info(pid)
+
+    info = run(main)
+    assert info["status"] == "waiting"
+    assert info["current_function"] == (__name__, "wait_for_job", 1)
+    assert info["initial_call"] == (__name__, "tail_looper", 1)
+
+
 def test_process_info_of_dead_pid_is_none_and_unknown_key_is_an_error():
     async def main():
         pid = spawn(lambda: None)

