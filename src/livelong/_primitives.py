@@ -193,11 +193,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
         if mons is None:
             mons = me.monitors = {}
         mons[ref] = target
-        if target.watcher_ref is None:
-            target.watcher_ref = ref
-            target.watcher = me
-        else:
-            k.watch(target, ref, me)
+        k.watch(target, ref, me)
         return ref
     node = current_node()
     pid = target if isinstance(target, Pid) else _resolve(target, "monitor")

@@ -1143,13 +1143,7 @@ class Node:
         if first is not None:
             watcher = proc.watcher
             proc.watcher_ref = proc.watcher = None
-            if type(watcher) is Proc and not self.aliases:  # _down, inlined: spawn_monitor's
-                if watcher.status is not EXITED:
-                    if watcher.monitors is not None:
-                        watcher.monitors.pop(first, None)
-                    deliver(watcher, ("DOWN", first, "process", pid, reason))
-            else:
-                self._down(watcher, first, pid, reason)  # type: ignore[arg-type]
+            self._down(watcher, first, pid, reason)  # type: ignore[arg-type]
         watchers = proc.monitored_by
         if watchers:
             proc.monitored_by = None
