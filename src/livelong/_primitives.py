@@ -188,12 +188,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     if alias is not None:
         k.add_alias(me, ref, alias)
     if type(target) is k.Proc and target.status is not k.EXITED:
-        # a live local process, the path of every GenServer call: _add_monitor, inlined
-        mons = me.monitors
-        if mons is None:
-            mons = me.monitors = {}
-        mons[ref] = target
-        k.watch(target, ref, me)
+        _add_monitor(me, target, ref)  # a live local process: every GenServer call's path
         return ref
     node = current_node()
     pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
