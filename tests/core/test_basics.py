@@ -395,7 +395,9 @@ def test_a_pid_rebuilt_from_its_fields_reaches_the_live_process():
     async def main():
         me = self()
         copy = Pid(me.node, me.id, me.serial)
-        assert copy == me and copy is not me
+        assert copy == me and me == copy and copy is not me
+        assert copy in {me} and me in {copy: 1} and not (copy < me or me < copy)
+        assert isinstance(me, Pid) and repr(me) == repr(copy)
         assert Process.alive(copy) and Process.info(copy, "status") == "running"
         send(copy, "via the copy")
         return await receive(timeout=1)
