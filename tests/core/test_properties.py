@@ -90,3 +90,68 @@ def test_predicate_and_type_patterns_agree_with_python(msgs):
     ints, strs = livelong.run(main)
     assert ints == [m for m in msgs if type(m) is int]
     assert strs == [m for m in msgs if isinstance(m, str)]
+
+
+# A script of monitor operations on one target: ("monitor", w) makes watcher w take
+# one more monitor, ("demonitor", w, k) drops w's k-th live monitor (if it has one).
+monitor_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("monitor"), st.integers(0, 3)),
+        st.tuples(st.just("demonitor"), st.integers(0, 3), st.integers(0, 3)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(monitor_ops)
+def test_every_live_monitor_gets_one_down_and_no_other_does(ops):
+    """Monitors come and go in any order (the first one is kept apart from the rest
+    inside the kernel): when the target exits, each monitor still live gets exactly
+    one DOWN, and Process.info's monitored_by lists exactly their watchers."""
+    from livelong import Process, demonitor, monitor
+    from livelong.testing import VirtualClock
+
+    async def watcher(parent):
+        live = []
+        while True:
+            match await receive():
+                case "monitor", target:
+                    live.append(monitor(target))
+                case "demonitor", k:
+                    if k < len(live):
+                        demonitor(live.pop(k))
+                case "report":
+                    send(parent, ("live", self(), list(live)))
+                    break
+        downs = []
+        while True:
+            try:
+                m = await receive(("DOWN", ANY, ANY, ANY, ANY), timeout=0.05)
+            except TimeoutError:
+                break
+            downs.append(m[1])
+        send(parent, ("downs", self(), downs))
+
+    async def main():
+        me = self()
+        target = spawn(receive)  # ends at its first message
+        ws = [spawn(watcher, me) for _ in range(4)]
+        for op in ops:
+            if op[0] == "monitor":
+                send(ws[op[1]], ("monitor", target))
+            else:
+                send(ws[op[1]], ("demonitor", op[2]))
+        for w in ws:
+            send(w, "report")  # after its script: it answers once it ran it all
+        live = {w: (await receive(("live", w, ANY)))[2] for w in ws}
+        watching = sorted(Process.info(target, "monitored_by"))
+        send(target, "exit now")
+        downs = {w: (await receive(("downs", w, ANY)))[2] for w in ws}
+        return watching, live, downs
+
+    # (virtual time: each watcher's wait for more DOWNs takes none)
+    watching, live, downs = livelong.run(main, clock=VirtualClock())
+    assert watching == sorted(w for w, refs in live.items() for _ in refs)
+    for w, refs in live.items():
+        assert sorted(downs[w], key=id) == sorted(refs, key=id)
