@@ -21,6 +21,7 @@ SHELL = [sys.executable, "-m", "livelong", "shell"]
 
 _ID = re.compile(r"#PID<\d+\.\d+\.\d+>|#Reference<\d+(?:\.\d+)+>")
 _PROMPTS = (PROMPT.rstrip(), CONTINUATION.rstrip())
+_CARETS = re.compile(r"\s*[~^]+\s*")
 
 
 # --- comparing ------------------------------------------------------------------------
@@ -32,11 +33,13 @@ def compare(expected: Sequence[str], actual: Sequence[str]) -> str | None:
     Lines are compared without trailing spaces.  In ``expected``: ``...`` inside an
     output line stands for any text, a line that is only ``...`` for any number of
     lines, and each pid (or reference) stands for one pid of the run: the same pid
-    everywhere, and two different pids never for the same one."""
+    everywhere, and two different pids never for the same one.  The lines of ``~`` and
+    ``^`` that tracebacks put under the failing expression are left out on both
+    sides: each Python version draws them differently (3.13 under more lines)."""
     pids: dict[str, str] = {}
     seen: dict[str, str] = {}
-    exp = [line.rstrip() for line in expected]
-    act = [line.rstrip() for line in actual]
+    exp = [line.rstrip() for line in expected if not _CARETS.fullmatch(line)]
+    act = [line.rstrip() for line in actual if not _CARETS.fullmatch(line)]
     i = j = 0
     while i < len(exp):
         if exp[i] == "...":

@@ -85,3 +85,10 @@ def test_compare_ellipsis() -> None:
     # in an input line, "..." is only text: the continuation prompt
     assert compare(["     ...>     pass"], ["     ...>     pass"]) is None
     assert compare(["livelong> f(...)"], ["livelong> f(1)"]) is not None
+
+
+def test_compare_leaves_out_traceback_carets_which_differ_by_python_version() -> None:
+    shown_313 = ["    pid('x')", "    ~~~^^^^^", "ValueError: bad"]
+    assert compare(["    pid('x')", "ValueError: bad"], shown_313) is None
+    assert compare(["    pid('x')", "    ^^^^^^^^", "ValueError: bad"], shown_313) is None
+    assert compare(["    pid('x')", "ValueError: other"], shown_313) is not None
