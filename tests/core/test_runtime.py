@@ -97,6 +97,28 @@ def test_process_info_of_a_tail_loop_shows_where_it_waits_now():
     assert info["initial_call"] == (__name__, "tail_looper", 1)
 
 
+async def next_step():
+    await receive("never")
+
+
+def test_process_info_of_a_process_preempted_at_its_first_tail_call():
+    async def busy_then_tail(dead):
+        for _ in range(2500):  # spends its reductions budget (sends count)
+            send(dead, "x")
+        return tail(next_step)
+
+    async def main():
+        dead = spawn(lambda: None)
+        await Process.sleep(0.01)
+        pid = spawn(busy_then_tail, dead)
+        await Process.sleep(0)  # it runs, and is put back in the queue at its tail call
+        return Process.info(pid)
+
+    info = run(main)
+    assert info["status"] == "running"
+    assert info["current_function"] == (__name__, "next_step", 0)
+
+
 def test_process_info_of_dead_pid_is_none_and_unknown_key_is_an_error():
     async def main():
         pid = spawn(lambda: None)

@@ -928,10 +928,10 @@ class Node:
                 try:
                     r = coro.send(None)
                 except StopIteration as e:
-                    v = e.value  # _continue, inlined
-                    if type(v) is Tail:  # the first tail call: _tail_calls takes over
-                        self._run(proc, _tail_calls, (proc, v.fn, v.args))
-                    else:
+                    v = e.value
+                    if type(v) is Tail:
+                        self._continue(proc, v)
+                    else:  # _continue, inlined: the end of every process
                         self._cleanup(proc, "normal", v)
                     continue
                 except BaseException as e:
@@ -1014,12 +1014,15 @@ class Node:
     def _continue(self, proc: Proc, value: Any) -> None:
         """A coroutine returned ``value``: follow a tail call, or end the process."""
         if type(value) is Tail:
-            self._run(proc, _tail_calls, (proc, value.fn, value.args))
+            # The process's first tail call: from now on _tail_calls follows them.
+            proc.fn = value.fn
+            self._step(proc, _tail_calls(proc, value.fn, value.args))
         else:
             self._cleanup(proc, "normal", value)
 
     def _run(self, proc: Proc, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        """Call ``fn(*args)`` as the process's body and step it; follow tail calls."""
+        """Call ``fn(*args)`` as the process's body and step it; a plain function's
+        tail calls are followed here."""
         while True:
             proc.reductions += 1
             proc.fn = fn
@@ -1029,39 +1032,40 @@ class Node:
             except BaseException as e:
                 self._crashed(proc, e)
                 return
-            if type(r) is not types.CoroutineType:
-                if type(r) is Tail:
-                    if proc.reductions >= proc.yield_at:
-                        proc.start = r
-                        proc.status = PREEMPTED
-                        _runq.append(proc)
-                        return
-                    fn, args = r.fn, r.args
-                    continue
-                if r is None or not _is_awaitable(r):
-                    self._cleanup(proc, "normal", r)
+            if type(r) is types.CoroutineType:
+                break
+            if type(r) is Tail:
+                if proc.reductions >= proc.yield_at:
+                    proc.start = r
+                    proc.status = PREEMPTED
+                    _runq.append(proc)
                     return
-                r = _await_it(r)
-            proc.coro = r
-            if proc.reductions >= proc.yield_at:
-                proc.status = PREEMPTED
-                _runq.append(proc)
+                fn, args = r.fn, r.args
+                continue
+            if r is None or not _is_awaitable(r):
+                self._cleanup(proc, "normal", r)
                 return
-            try:
-                y = r.send(None)
-            except StopIteration as e:
-                value = e.value
-                if type(value) is Tail:
-                    fn, args = _tail_calls, (proc, value.fn, value.args)
-                    continue
-                self._cleanup(proc, "normal", value)
-                return
-            except BaseException as e:
-                self._crashed(proc, e)
-                return
-            if y is not _WAIT:  # (waiting in receive: the commonest, nothing to do)
-                self._yielded(proc, y)
+            r = _await_it(r)
+            break
+        self._step(proc, r)
+
+    def _step(self, proc: Proc, coro: Any) -> None:
+        """Make ``coro`` the process's body and run it to its first wait."""
+        proc.coro = coro
+        if proc.reductions >= proc.yield_at:
+            proc.status = PREEMPTED
+            _runq.append(proc)
             return
+        try:
+            y = coro.send(None)
+        except StopIteration as e:
+            self._continue(proc, e.value)
+            return
+        except BaseException as e:
+            self._crashed(proc, e)
+            return
+        if y is not _WAIT:  # (waiting in receive: the commonest, nothing to do)
+            self._yielded(proc, y)
 
     def _crashed(self, proc: Proc, e: BaseException) -> None:
         if isinstance(e, _ExitSignal):
