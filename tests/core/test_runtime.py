@@ -252,6 +252,53 @@ def test_asyncio_awaitables_work_inside_a_process():
     assert run(main) == ("ok", "task", True)
 
 
+def test_gather_task_groups_and_wait_for_inside_a_process():
+    """Structured concurrency from asyncio works inside a process: the process is the
+    tasks' parent (a failing child cancels it, and the group raises), and asyncio tasks
+    of the process may send to it."""
+
+    async def work(n):
+        await asyncio.sleep(0.001 * n)
+        return n * 10
+
+    async def boom():
+        await asyncio.sleep(0.001)
+        raise ValueError("child failed")
+
+    async def tell(pid):
+        send(pid, "from a task")
+
+    async def main():
+        got = [await asyncio.gather(work(1), work(2), work(3))]
+        async with asyncio.TaskGroup() as tg:
+            t = tg.create_task(work(2))
+            tg.create_task(tell(self()))
+        got += [t.result(), await receive(timeout=1)]
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(boom())
+                tg.create_task(asyncio.sleep(10))
+                await asyncio.sleep(10)  # cancelled when boom fails
+        except* ValueError as group:
+            got.append(("group failed", str(group.exceptions[0])))
+        got.append(await asyncio.wait_for(work(1), 1))
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.sleep(10), 0.01)
+        send(self(), "still a process")
+        got += [await receive(timeout=1), asyncio.current_task().cancelling()]
+        return got
+
+    assert run(main) == [
+        [10, 20, 30],
+        20,
+        "from a task",
+        ("group failed", "child failed"),
+        10,
+        "still a process",
+        0,
+    ]
+
+
 def test_real_tcp_streams_inside_processes():
     async def server_proc(parent):
         async def handle(reader, writer):
