@@ -295,6 +295,8 @@ def unregister(name: str) -> bool:
 
 def whereis(name: str) -> Pid | None:
     """The pid registered as ``name``, or None."""
+    if not isinstance(name, str):
+        raise TypeError(f"whereis: a name must be a str, got {name!r}")
     return current_node().names.get(name)
 
 
@@ -306,8 +308,7 @@ def registered() -> list[str]:
 def send_after(dest: Pid | str, msg: Any, seconds: float) -> Ref:
     """Send ``msg`` to ``dest`` after ``seconds``; returns a timer reference."""
     node = current_node()
-    if seconds < 0:
-        raise ValueError(f"send_after: seconds must be >= 0, got {seconds!r}")
+    seconds = k.seconds_arg(seconds, "send_after: seconds")
     if not isinstance(dest, (Pid, str)):
         raise TypeError(f"send_after: expected a Pid or a registered name, got {dest!r}")
     ref = Ref()
@@ -331,15 +332,22 @@ def send_after(dest: Pid | str, msg: Any, seconds: float) -> Ref:
 
 def read_timer(ref: Ref) -> float | bool:
     """Seconds left on a timer, or False if it fired or was cancelled."""
+    _check_ref(ref, "read_timer")
     h = current_node().timers.get(ref)
     if h is None:
         return False
     return max(0.0, h.when() - current_node().loop.time())
 
 
+def _check_ref(ref: Any, what: str) -> None:
+    if not isinstance(ref, Ref):
+        raise TypeError(f"{what}: expected the Ref that send_after returned, got {ref!r}")
+
+
 def cancel_timer(ref: Ref) -> float | bool:
     """Cancel a ``send_after`` timer; returns the seconds it had left, or False if it
     already fired or was cancelled."""
+    _check_ref(ref, "cancel_timer")
     node = current_node()
     h = node.timers.pop(ref, None)
     if h is None:
@@ -387,14 +395,17 @@ class Process:
         ``"trap_exit"``."""
         me = current_proc("Process.flag()")
         if flag == "trap_exit":
+            if type(value) is not bool:
+                raise TypeError(f"Process.flag: trap_exit takes True or False, got {value!r}")
             old = me.trap_exit
-            me.trap_exit = bool(value)
+            me.trap_exit = value
             return old
         raise ValueError(f"Process.flag: unknown flag {flag!r} (supported: 'trap_exit')")
 
     @staticmethod
     async def sleep(seconds: float) -> None:
         """Suspend the caller for ``seconds`` (messages wait in the mailbox)."""
+        seconds = k.seconds_arg(seconds, "Process.sleep: seconds")
         if seconds == float("inf"):
             await asyncio.get_running_loop().create_future()
         else:

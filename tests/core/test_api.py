@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import subprocess
 import sys
+
+import pytest
 
 import livelong
 
@@ -57,7 +61,6 @@ def test_the_demo_tells_the_articles_story():
 
 
 def test_the_readme_quickstart_runs():
-    import re
     from pathlib import Path
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
@@ -69,9 +72,38 @@ def test_the_readme_quickstart_runs():
 
 
 def test_the_readme_virtual_clock_example_runs():
-    import re
     from pathlib import Path
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     [code] = [c for c in re.findall(r"```python\n(.*?)```", readme, re.S) if "VirtualClock" in c]
     subprocess.run([sys.executable, "-c", code], timeout=60, check=True)  # its assert holds
+
+
+BAD_CALLS = [
+    (lambda me: livelong.send_after(me, "m", "soon"), TypeError, "send_after: seconds"),
+    (lambda me: livelong.send_after(me, "m", -1), ValueError, "send_after: seconds"),
+    (lambda me: livelong.Process.flag("trap_exit", "yes"), TypeError, "trap_exit"),
+    (lambda me: livelong.cancel_timer("ref"), TypeError, "cancel_timer"),
+    (lambda me: livelong.read_timer(7), TypeError, "read_timer"),
+    (lambda me: livelong.whereis(5), TypeError, "whereis"),
+    (lambda me: livelong.receive(timeout="1"), TypeError, "receive: timeout"),
+    (lambda me: livelong.receive(timeout=float("nan")), ValueError, "receive: timeout"),
+    (lambda me: livelong.receive(timeout=-0.5), ValueError, "receive: timeout"),
+    (lambda me: livelong.Process.sleep(-1), ValueError, "Process.sleep"),
+    (lambda me: livelong.Process.sleep(None), TypeError, "Process.sleep"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "names"), BAD_CALLS)
+def test_bad_arguments_get_a_clear_error_naming_them(call, error, names):
+    async def main():
+        me = livelong.self()
+        with pytest.raises(error, match=re.escape(names)):
+            result = call(me)
+            if inspect.isawaitable(result):
+                await result
+        # the process is fine afterwards
+        livelong.send(me, "still here")
+        return await livelong.receive(timeout=1)
+
+    assert livelong.run(main) == "still here"

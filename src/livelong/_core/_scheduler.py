@@ -608,8 +608,8 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
     tm = None
     seq = 0
     if timeout is not None:
-        if timeout < 0:
-            raise ValueError(f"receive: timeout must be >= 0 seconds, got {timeout!r}")
+        if type(timeout) is not float or not timeout >= 0:  # (a float: a call's timeout)
+            timeout = seconds_arg(timeout, "receive: timeout")
         if timeout == 0:
             raise TimeoutError("receive: no matching message (timeout=0)")
         assert _node is not None
@@ -654,6 +654,16 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                 tm.stale += 1
                 if tm.stale > 1024:
                     tm.sweep()
+
+
+def seconds_arg(value: Any, what: str) -> float:
+    """``value`` checked as a number of seconds >= 0 (``inf``: forever), or a clear
+    error that names ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number (of seconds), got {value!r}")
+    if not value >= 0:  # (NaN too)
+        raise ValueError(f"{what} must be >= 0, got {value!r}")
+    return value
 
 
 def receive_nowait(*patterns: Any) -> Any:
