@@ -1004,15 +1004,7 @@ class Node:
             if coro is None:  # a throw before the process started: it never runs
                 self._crashed(proc, value)
                 return
-            try:
-                r = coro.throw(value)
-            except StopIteration as e:
-                self._continue(proc, e.value)
-                return
-            except BaseException as e:
-                self._crashed(proc, e)
-                return
-            self._yielded(proc, r)
+            self._step(proc, coro, value)
             return
         start = proc.start
         proc.start = None
@@ -1059,15 +1051,16 @@ class Node:
             break
         self._step(proc, r)
 
-    def _step(self, proc: Proc, coro: Any) -> None:
-        """Make ``coro`` the process's body and run it to its first wait."""
+    def _step(self, proc: Proc, coro: Any, throw: BaseException | None = None) -> None:
+        """Make ``coro`` the process's body and run it to its next wait (throwing
+        ``throw`` into it, if given)."""
         proc.coro = coro
-        if proc.reductions >= proc.yield_at:
+        if proc.reductions >= proc.yield_at and throw is None:
             proc.status = PREEMPTED
             _runq.append(proc)
             return
         try:
-            y = coro.send(None)
+            y = coro.send(None) if throw is None else coro.throw(throw)
         except StopIteration as e:
             self._continue(proc, e.value)
             return
