@@ -299,6 +299,50 @@ def test_gather_task_groups_and_wait_for_inside_a_process():
     ]
 
 
+_SWAP = getattr(asyncio.tasks, "_swap_current_task", None)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "the default of this Python",
+        pytest.param(
+            "swap (Python 3.14's only way)",
+            marks=pytest.mark.skipif(_SWAP is None, reason="asyncio has no _swap_current_task"),
+        ),
+    ],
+)
+def test_a_running_process_is_the_loops_current_task(how, monkeypatch):
+    """Both ways the kernel can make a process asyncio's current task give the same:
+    current_task() is the process, and asyncio.timeout and TaskGroup work."""
+    from livelong._core import _scheduler as kernel
+
+    if how.startswith("swap"):
+        monkeypatch.setattr(kernel, "_current_tasks", None)
+        monkeypatch.setattr(kernel, "_swap_current_task", _SWAP)
+
+    async def child():
+        await asyncio.sleep(0)
+        return asyncio.current_task() is not None
+
+    async def main():
+        me = self()
+        mine = asyncio.current_task() is me
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(10)
+        async with asyncio.TaskGroup() as tg:
+            t = tg.create_task(child())
+        other = spawn(lambda: None)
+        await Process.sleep(0)
+        return mine, t.result(), asyncio.current_task() is me, Process.alive(other)
+
+    assert run(main) == (True, True, True, False)
+    assert asyncio.run(asyncio.sleep(0, "plain asyncio after the node")) == (
+        "plain asyncio after the node"
+    )
+
+
 def test_real_tcp_streams_inside_processes():
     async def server_proc(parent):
         async def handle(reader, writer):

@@ -255,10 +255,16 @@ _clock = time.perf_counter
 _monotonic = time.monotonic
 _node_names: dict[str, int] = {LOCAL_NODE: 0}
 
-try:
-    _current_tasks: dict[Any, Any] | None = _asyncio_tasks._current_tasks  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - Python versions that keep it per thread
+# While a process runs it is its loop's current task: asyncio.timeout, TaskGroup and
+# aiohttp ask for it.  Up to Python 3.13 asyncio keeps the current tasks in a dict
+# that the kernel writes directly; from 3.14 on, in the thread's state, set through
+# _swap_current_task (a call per step).  Both are asyncio internals: tests run the
+# second way on every Python that has it.
+_current_tasks: dict[Any, Any] | None = getattr(_asyncio_tasks, "_current_tasks", None)
+_swap_current_task: Callable[[Any, Any], Any] | None = None
+if sys.version_info >= (3, 14) or _current_tasks is None:
     _current_tasks = None
+    _swap_current_task = getattr(_asyncio_tasks, "_swap_current_task", None)
 
 
 class _RemoteHooks:
@@ -911,6 +917,7 @@ class Node:
         global _current
         rq = _runq
         ct = _current_tasks
+        swap = _swap_current_task
         loop = self.loop
         steps = 0
         budget = BUDGET
@@ -924,6 +931,8 @@ class Node:
                 _current = proc
                 if ct is not None:
                     ct[loop] = proc
+                elif swap is not None:
+                    swap(loop, proc)
                 proc.status = RUNNING
                 proc.yield_at = proc.reductions + budget
                 coro = proc.coro
@@ -954,6 +963,8 @@ class Node:
             _current = None
             if ct is not None:
                 ct.pop(loop, None)
+            elif swap is not None and steps:
+                swap(loop, None)
             self.scheduled = False
             if rq:
                 self.scheduled = True
