@@ -76,7 +76,7 @@ def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
 
 def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process; returns ``(pid, ref)``."""
-    me = k._current
+    me = k._current  # _caller(), inlined
     if me is None or k._get_ident() != k._loop_tid:
         me = current_proc("spawn_monitor()")  # raises the clear error
     if not callable(fn):
@@ -101,7 +101,7 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
 
 def self() -> Pid:
     """The pid of the calling process."""
-    cur = k._current
+    cur = k._current  # _caller(), inlined: self() is called everywhere
     if cur is not None and k._get_ident() == k._loop_tid:
         return cur
     return current_proc("self()")  # raises the clear error
@@ -181,20 +181,25 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     the ref is also an alias of the caller: ``send(ref, msg)`` reaches it while the
     alias is active (see :func:`alias`).  This is how a request/reply protocol makes
     sure a reply that comes too late never lands in the mailbox."""
-    me = k._current
+    me = k._current  # _caller(), inlined: this is every GenServer call's path
     if me is None or k._get_ident() != k._loop_tid:
         me = current_proc("monitor()")  # raises the clear error
+    pid: Pid | None
+    proc: k.Proc | None
+    if type(target) is k.Proc and target.status is not k.EXITED:
+        pid = proc = target  # a live local process
+    else:
+        pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
+        proc = k.proc_of(pid) if pid is not None else None
     ref = Ref()
     if alias is not None:
         k.add_alias(me, ref, alias)
-    if type(target) is k.Proc and target.status is not k.EXITED:
-        _add_monitor(me, target, ref)  # a live local process: every GenServer call's path
-        return ref
-    node = current_node()
-    pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
-    proc = k.proc_of(pid) if pid is not None else None
     if proc is None:
-        if pid is not None and pid.node != node.name and k.remote.monitor(me, pid, ref):
+        if (
+            pid is not None
+            and pid.node != current_node().name
+            and k.remote.monitor(me, pid, ref)
+        ):
             if me.monitors is None:
                 me.monitors = {}
             me.monitors[ref] = pid

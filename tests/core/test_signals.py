@@ -401,3 +401,15 @@ def test_alias_of_a_dead_process_is_inactive_and_modes_are_checked():
         return Process.info(self(), "messages")
 
     assert run(main) == []
+
+
+def test_monitor_of_a_bad_target_leaves_no_alias_behind():
+    from livelong._core import _scheduler as kernel
+
+    async def main():
+        before = len(kernel.current_node().aliases)
+        with pytest.raises(TypeError, match="monitor"):
+            monitor(3.5, alias="demonitor")
+        return len(kernel.current_node().aliases) - before
+
+    assert run(main) == 0
