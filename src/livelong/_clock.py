@@ -76,8 +76,7 @@ class VirtualClock:
             raise ValueError(
                 f"VirtualClock.advance: seconds must be a finite number >= 0, got {seconds!r}"
             )
-        with self._lock:
-            self._now += seconds
+        self._jump(seconds)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             # wake the loop if it waits in select: its timers are due now
