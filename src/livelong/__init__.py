@@ -15,34 +15,34 @@
 
 from __future__ import annotations
 
-from ._core._ids import Pid, Ref
-from ._core._patterns import ANY, match
-from ._core._scheduler import (
+from ._core import (
+    ANY,
     Exit,
     NotInProcessError,
-    Tail,
-    receive,
-    receive_nowait,
-    send,
-    tail,
-)
-from ._primitives import (
+    Pid,
     Process,
+    Ref,
+    Tail,
     alias,
     cancel_timer,
     demonitor,
     exit,
     link,
     make_ref,
+    match,
     monitor,
     read_timer,
+    receive,
+    receive_nowait,
     register,
     registered,
     self,
+    send,
     send_after,
     spawn,
     spawn_link,
     spawn_monitor,
+    tail,
     unalias,
     unlink,
     unregister,

@@ -10,15 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ._clock import VirtualClock
-from ._core import _scheduler as k
-from ._core._ids import LOCAL_NODE, Pid
-from ._core._scheduler import Exit
-from ._primitives import Process
+from ._core import GC_THRESHOLD, LOCAL_NODE, Exit, Pid, Process, current_node, running_node, send
+from ._core import Node as _KernelNode
 
 __all__ = ["Node", "run", "start", "node"]
 
 
-class Node(k.Node):
+class Node(_KernelNode):
     """A livelong node.  Its methods are safe to call from any thread and from
     plain asyncio code: they are how code outside the node talks to processes.
 
@@ -39,7 +37,7 @@ class Node(k.Node):
         *,
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
-        gc_threshold: tuple[int, int, int] | None = k.GC_THRESHOLD,
+        gc_threshold: tuple[int, int, int] | None = GC_THRESHOLD,
     ) -> None:
         super().__init__(
             name,
@@ -58,7 +56,7 @@ class Node(k.Node):
 
     def send(self, dest: Pid | str, msg: Any) -> Any:
         """Send ``msg`` to a pid or registered name of this node."""
-        return k.send(dest, msg)
+        return send(dest, msg)
 
     def exit(self, pid: Pid | str, reason: Any) -> bool:
         """Send an exit signal to a process (``"kill"`` stops even a runaway one)."""
@@ -200,7 +198,7 @@ def start(
         try:
             loop.run_forever()
         finally:
-            if k._node is node:
+            if running_node() is node:
                 node.detach()
             loop.close()
 
@@ -215,4 +213,4 @@ def start(
 
 def node() -> Node:
     """The running node of this OS process."""
-    return k.current_node()  # type: ignore[return-value]
+    return current_node()  # type: ignore[return-value]

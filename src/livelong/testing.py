@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._clock import VirtualClock
-from ._core._scheduler import current_proc, receive
+from ._core import current_proc, receive
 
 __all__ = ["assert_receive", "refute_receive", "mailbox", "VirtualClock"]
 

@@ -27,11 +27,27 @@ def test_public_names_are_exported_once_and_exist():
         assert callable(getattr(livelong.Process, attr)), attr
 
 
+def test_each_public_name_is_exported_by_one_public_module_only():
+    import livelong.lowlevel
+    import livelong.testing
+
+    modules = {"livelong": livelong, "livelong.lowlevel": livelong.lowlevel}
+    modules["livelong.testing"] = livelong.testing
+    seen: dict[str, str] = {}
+    for modname, mod in modules.items():
+        names = mod.__all__
+        assert len(names) == len(set(names)), modname
+        for name in names:
+            assert hasattr(mod, name), f"{modname}.{name}"
+            assert name not in seen, f"{name} is exported by {seen[name]} and {modname}"
+            seen[name] = modname
+
+
 def test_implementation_modules_are_private():
     import pkgutil
 
     for mod in pkgutil.iter_modules(livelong.__path__):
-        public = {"otp", "shell", "dashboard", "dist", "testing"}
+        public = {"otp", "shell", "dashboard", "dist", "testing", "lowlevel"}
         assert mod.name.startswith("_") or mod.name in public
 
 

@@ -11,9 +11,55 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Callable
 from typing import Any
 
+from ._mfa import internal
+
+internal(__file__)
+
 LOCAL_NODE = "nonode@nohost"
+
+# The node names this OS process has seen, numbered as Erlang prints them: the first
+# number of ``#PID<0.84.0>`` is 0 for the local node.
+_node_names: dict[str, int] = {LOCAL_NODE: 0}
+_local_name = LOCAL_NODE
+
+
+def node_index(node: str) -> int:
+    """The number a pid of ``node`` prints first (0: this node)."""
+    idx = _node_names.get(node)
+    if idx is None:
+        idx = _node_names[node] = len(_node_names)
+    return idx
+
+
+def local_node_name() -> str:
+    """The name of the node running in this OS process (``nonode@nohost`` if none)."""
+    return _local_name
+
+
+def set_local_node(name: str | None) -> None:
+    """Called by the node as it attaches (``name``) and detaches (None)."""
+    global _local_name
+    _local_name = LOCAL_NODE if name is None else name
+    _node_names[_local_name] = 0
+
+
+def _no_local_process(pid: Pid) -> Pid | None:
+    return None
+
+
+# How a pid rebuilt from its fields finds its live process: set by the scheduler, which
+# sits above this module (a hook, not an import, so the two do not import each other).
+find_local: Callable[[Pid], Pid | None] = _no_local_process
+
+
+def pid_for(node: str, id: int, serial: int = 0, creation: int = 0) -> Pid:
+    """The pid with these fields: the live process itself when it is local."""
+    pid = Pid(node, id, serial, creation)
+    proc = find_local(pid)
+    return proc if proc is not None else pid
 
 
 class Pid:
@@ -77,9 +123,7 @@ class Pid:
     @property
     def node_index(self) -> int:
         """The first number of the printed form: 0 for a local pid."""
-        from . import _scheduler
-
-        return _scheduler.node_index(self.node)
+        return node_index(self.node)
 
     def __repr__(self) -> str:
         return f"#PID<{self.node_index}.{self.id}.{self.serial}>"
@@ -98,9 +142,7 @@ class Pid:
 
 
 def _rebuild_pid(node: str, id: int, serial: int, creation: int) -> Pid:
-    from . import _scheduler
-
-    return _scheduler.pid_for(node, id, serial, creation)
+    return pid_for(node, id, serial, creation)
 
 
 _ref_counter = itertools.count(1)
@@ -129,9 +171,7 @@ class Ref:
 
     @property
     def node(self) -> str:
-        from . import _scheduler
-
-        return _scheduler.local_node_name()
+        return _local_name
 
     @property
     def id(self) -> int:
@@ -147,9 +187,7 @@ class Ref:
         return (self.node, self.id) < (other.node, other.id)
 
     def __repr__(self) -> str:
-        from . import _scheduler
-
-        idx = _scheduler.node_index(self.node)
+        idx = node_index(self.node)
         hi, lo = divmod(self.id, 1 << 32)
         return f"#Reference<{idx}.{hi >> 32}.{hi & 0xFFFFFFFF}.{lo}>"
 

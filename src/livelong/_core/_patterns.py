@@ -18,6 +18,10 @@ from __future__ import annotations
 from types import FunctionType as _Function
 from typing import Any, Final
 
+from ._mfa import internal
+
+internal(__file__)
+
 
 class _Any:
     __slots__ = ()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._core._ids import Pid
+from .._core import Pid
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply, Reply, format_term
 

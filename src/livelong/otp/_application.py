@@ -35,11 +35,8 @@ import signal
 import sys
 from typing import Any
 
-from .._core._ids import Pid
-from .._core._patterns import ANY
-from .._core._scheduler import Exit, receive, send
-from .._primitives import Process, link, spawn
-from .._primitives import self as _self
+from .._core import ANY, Exit, Pid, Process, link, receive, send, spawn
+from .._core import self as _self
 from .._runtime import run
 from ._gen_server import GenServer, format_term, is_normal_reason
 from ._supervisor import Supervisor

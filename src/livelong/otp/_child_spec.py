@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._core._ids import Pid
+from .._core import Pid
 
 __all__ = ["ChildSpec", "normalize_child", "normalize_children", "call_start"]
 

@@ -30,10 +30,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .._core._ids import Pid, Ref
-from .._core._scheduler import monotonic, receive, send
-from .._primitives import Process, monitor, unlink
-from .._primitives import self as _self
+from .._core import Pid, Process, Ref, monitor, monotonic, receive, send, unlink
+from .._core import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child
 from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term, take_waiting
 from ._supervisor import (

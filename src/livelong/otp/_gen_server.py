@@ -120,21 +120,25 @@ import types
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
-from .._core._ids import Pid, Ref
-from .._core._patterns import ANY
-from .._core._scheduler import Exit, receive, receive_nowait, send
-from .._primitives import (
+from .._core import (
+    ANY,
+    Exit,
+    Pid,
     Process,
+    Ref,
     demonitor,
     make_ref,
     monitor,
+    receive,
+    receive_nowait,
     register,
+    send,
     spawn,
     spawn_link,
     unlink,
     whereis,
 )
-from .._primitives import self as _self
+from .._core import self as _self
 from ._child_spec import ChildSpec
 
 __all__ = [

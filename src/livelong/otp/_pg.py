@@ -29,10 +29,8 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from .._core._ids import Pid, Ref
-from .._core._scheduler import current_node
-from .._primitives import Process, demonitor, monitor
-from .._primitives import self as _self
+from .._core import Pid, Process, Ref, current_node, demonitor, monitor
+from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply, Reply
 from ._tables import live_table

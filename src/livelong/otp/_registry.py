@@ -35,10 +35,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from .._core._ids import Pid, Ref
-from .._core._scheduler import current_node, send
-from .._primitives import Process, demonitor, monitor
-from .._primitives import self as _self
+from .._core import Pid, Process, Ref, current_node, demonitor, monitor, send
+from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply
 from ._tables import live_table

@@ -61,11 +61,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from .._core._ids import Pid
-from .._core._patterns import ANY
-from .._core._scheduler import Exit, monotonic, receive, send
-from .._primitives import Process, monitor, unlink
-from .._primitives import self as _self
+from .._core import ANY, Exit, Pid, Process, monitor, monotonic, receive, send, unlink
+from .._core import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child, normalize_children
 from ._gen_server import (
     GenServer,

@@ -5,9 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Protocol, TypeVar
 
-from .._core._ids import Pid
-from .._core._scheduler import current_node
-from .._primitives import Process
+from .._core import Pid, Process, current_node
 
 
 class OwnedTable(Protocol):

@@ -41,11 +41,8 @@ import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from .._core._ids import Pid, Ref
-from .._core._patterns import ANY
-from .._core._scheduler import Exit, receive, send
-from .._primitives import demonitor, link, monitor, spawn, spawn_link
-from .._primitives import self as _self
+from .._core import ANY, Exit, Pid, Ref, demonitor, link, monitor, receive, send, spawn, spawn_link
+from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, _reply, reply_or_down, take_waiting

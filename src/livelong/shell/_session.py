@@ -45,9 +45,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 import livelong
-from livelong import Exit, Pid
-from livelong._core import _ids, _patterns
-from livelong._core import _scheduler as _kernel  # runaway_process: the watchdog's finding
+from livelong import Exit, Pid, lowlevel
 
 from ._code import compile_input, format_exception, format_syntax_error, format_value, run
 from ._helpers import make_helpers
@@ -227,7 +225,7 @@ class LocalSession:
         if shell is None:
             return
         in_input = shell.busy and _running(frame, ShellProcess.evaluate.__code__)
-        runaway = None if in_input else _kernel.runaway_process()
+        runaway = None if in_input else lowlevel.runaway_process()
         if (in_input or runaway is not None) and _inside_livelong(frame):
             # Raising here would leave livelong's records half-updated (a process
             # spawned but never queued): try again in a moment, once the code is out.
@@ -244,7 +242,7 @@ class LocalSession:
                 "without yielding",
                 flush=True,
             )
-            raise _kernel._Killed
+            raise lowlevel.Interrupt
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._cancel_input)
 
@@ -382,15 +380,7 @@ def _quit(e: SystemExit) -> Outcome:
     return Outcome("quit", str(e.code), 1)
 
 
-_LIVELONG_FILES = frozenset(
-    {
-        _kernel.__file__,
-        _patterns.__file__,
-        _ids.__file__,
-        livelong._primitives.__file__,
-        livelong._runtime.__file__,
-    }
-)
+_LIVELONG_FILES = lowlevel.internal_files() | {livelong._runtime.__file__}
 
 
 _STDLIB = sysconfig.get_paths()["stdlib"]
