@@ -71,7 +71,20 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move virtual time forward by ``seconds``: what comes due by then fires.
-        Safe from any thread."""
+        Safe from any thread, and from a process of the node itself:
+
+        >>> import livelong
+        >>> from livelong.testing import VirtualClock
+        >>> clock = VirtualClock(autojump=False)    # time moves only through advance
+        >>> async def main():
+        ...     ref = livelong.send_after(livelong.self(), "ding", 60)
+        ...     clock.advance(59)
+        ...     left = livelong.read_timer(ref)
+        ...     clock.advance(1)
+        ...     return left, await livelong.receive(), clock.time()
+        >>> livelong.run(main, clock=clock)
+        (1.0, 'ding', 60.0)
+        """
         if not (seconds >= 0 and math.isfinite(seconds)):
             raise ValueError(
                 f"VirtualClock.advance: seconds must be a finite number >= 0, got {seconds!r}"

@@ -20,15 +20,41 @@ class Node(_KernelNode):
     """A livelong node.  Its methods are safe to call from any thread and from
     plain asyncio code: they are how code outside the node talks to processes.
 
+    >>> import livelong
+    >>> async def worker():                   # a process that adds up its jobs
+    ...     total = 0
+    ...     while True:
+    ...         match await livelong.receive():
+    ...             case ("job", x):
+    ...                 total += x
+    ...             case ("total", reply_to):
+    ...                 livelong.send(reply_to, total)
     >>> n = livelong.start()                  # a node on a background thread
-    >>> pid = n.spawn(worker)                 # doctest: +SKIP
-    >>> n.send(pid, ("job", 1))               # doctest: +SKIP
-    >>> n.call(lambda: 1 + 1)                 # run in a process, wait for it
+    >>> pid = n.spawn(worker)                 # its pid, at once
+    >>> n.send(pid, ("job", 1))               # returns the message, as send does
+    ('job', 1)
+    >>> n.send(pid, ("job", 2))
+    ('job', 2)
+    >>> async def ask_total():
+    ...     livelong.send(pid, ("total", livelong.self()))
+    ...     return await livelong.receive()
+    >>> n.call(ask_total)                     # run in a process, wait for its result
+    3
+    >>> n.call(lambda: 1 + 1)
     2
-    >>> n.stop()
+    >>> n.alive(pid)
+    True
+    >>> n.stop()                              # ends every process, worker included
 
     Inside a running asyncio program, ``async with livelong.Node() as n:`` attaches a
-    node to the running loop for the duration of the block.
+    node to the running loop for the duration of the block:
+
+    >>> import asyncio
+    >>> async def program():                  # plain asyncio code
+    ...     async with livelong.Node() as node:
+    ...         return await node.acall(lambda: 1 + 1)
+    >>> asyncio.run(program())
+    2
     """
 
     def __init__(

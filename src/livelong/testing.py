@@ -11,6 +11,17 @@ timers and sleeps take no real time.
 ...     return msg
 >>> livelong.run(main)
 ('pong', 1)
+
+On a :class:`VirtualClock`, a test of a day-long timer takes no real time:
+
+>>> from livelong.testing import VirtualClock
+>>> async def main():
+...     livelong.send_after(livelong.self(), "a day later", 24 * 3600)
+...     await refute_receive(timeout=3600)          # an hour without messages
+...     return await assert_receive("a day later", timeout=24 * 3600)
+>>> clock = VirtualClock()
+>>> livelong.run(main, clock=clock), clock.time()
+('a day later', 86400.0)
 """
 
 from __future__ import annotations

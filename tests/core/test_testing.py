@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
 import livelong
-import livelong.testing
 from livelong.testing import assert_receive, mailbox, refute_receive
 
 
@@ -24,8 +21,3 @@ def test_assert_and_refute_receive():
         return got, mailbox()
 
     assert livelong.run(main) == ("want", [])
-
-
-def test_testing_doctest():
-    result = doctest.testmod(livelong.testing)
-    assert result.attempted > 0 and result.failed == 0

@@ -106,12 +106,3 @@ def test_values_show_as_repr() -> None:
     shown = format_value(long, width=40)
     assert shown.splitlines()[0] == "{'key0': 0,"  # one item a line, in their own order
     assert eval(shown) == long
-
-
-def test_the_docstring_examples() -> None:
-    import doctest
-
-    import livelong.shell._code as code
-
-    result = doctest.testmod(code)
-    assert result.attempted > 0 and result.failed == 0

@@ -105,9 +105,12 @@ Supervision
 -----------
 ``Counter.child_spec(arg)`` (or just ``(Counter, arg)`` in a children list) describes
 how a supervisor starts the server: ``Counter.start_link(arg)``, restart
-``"permanent"``, shutdown 5 s.  Change the defaults for a class with keywords::
+``"permanent"``, shutdown 5 s.  Change the defaults for a class with keywords:
 
-    class Worker(GenServer, restart="transient", shutdown=1.0): ...
+>>> class Worker(GenServer, restart="transient", shutdown=1.0): ...
+>>> spec = Worker.child_spec("arg")
+>>> spec.restart, spec.shutdown
+('transient', 1.0)
 """
 
 from __future__ import annotations

@@ -21,14 +21,21 @@ True
 
 Two ways to define one: ``Supervisor.start_link(children, strategy=...)`` with a list of
 child specs, or a subclass whose ``init(arg)`` returns the children and whose class
-attributes ``strategy``, ``max_restarts`` and ``max_seconds`` set the flags::
+attributes ``strategy``, ``max_restarts`` and ``max_seconds`` set the flags:
 
-    class App(Supervisor):
-        strategy = "rest_for_one"
-        def init(self, arg):
-            return [Registry.child_spec(name="reg"), (Cache, arg), Web]
-
-    sup = await App.start_link(arg, name="app")
+>>> from livelong import Registry
+>>> class Cache(GenServer):
+...     pass
+>>> class App(Supervisor):
+...     strategy = "rest_for_one"
+...     def init(self, arg):
+...         return [Registry.child_spec(keys="unique", name="reg"), (Cache, arg)]
+>>> async def main():
+...     await App.start_link({}, name="app")
+...     children = await Supervisor.which_children("app")  # by its name
+...     return [c.id for c in children] == ["reg", Cache]   # (Cache, arg)'s id: Cache
+>>> livelong.run(main)
+True
 
 Theory of operation
 -------------------
