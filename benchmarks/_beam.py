@@ -1,5 +1,5 @@
-"""The BEAM baseline: compile ``ring.erl``, ``bench_counter.erl`` and
-``bench_sup.erl`` into a temporary directory with ``erlc`` and run one benchmark
+"""The BEAM baseline: compile ``ring.erl``, ``bench_counter.erl``, ``bench_sup.erl``
+and ``bench_dynsup.erl`` into a temporary directory with ``erlc`` and run one benchmark
 per ``erl`` invocation, parsing the ``RESULT key value`` lines it prints."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ["Beam", "find"]
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("ring.erl", "bench_counter.erl", "bench_sup.erl")
+SOURCES = ("ring.erl", "bench_counter.erl", "bench_sup.erl", "bench_dynsup.erl")
 
 
 class BeamError(RuntimeError):

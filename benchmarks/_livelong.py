@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import livelong
-from livelong import Process, receive, send, spawn, spawn_monitor, tail
+from livelong import Process, receive, receive_nowait, send, spawn, spawn_monitor, tail
 
 from . import _memory
 
@@ -255,6 +255,108 @@ def supervisor(n: int, batch: int, repeat: int) -> dict[str, Any]:
     return {"value": livelong.run(main)}
 
 
+# --- call_backlog: GenServer.call from a process with a long mailbox -------------------
+def call_backlog(backlog: int, backlog_calls: int, empty_calls: int, repeat: int) -> dict[str, Any]:
+    """µs per call with an empty mailbox, then with ``backlog`` unrelated messages
+    queued in the caller's mailbox (as ``ring.erl`` does)."""
+    GenServer: Any = getattr(livelong, "GenServer", None)
+    Reply: Any = getattr(livelong, "Reply", None)
+    if GenServer is None or Reply is None:
+        return {"skip": "livelong.GenServer / livelong.Reply not available yet (issue 3)"}
+
+    class Counter(GenServer):  # type: ignore[misc]
+        async def init(self, arg: int) -> int:
+            return arg
+
+        async def handle_call(self, req: Any, from_: Any, state: int) -> Any:
+            return Reply(state, state + 1)
+
+    def queued(pid: livelong.Pid) -> int:
+        return int(Process.info(pid, "message_queue_len"))
+
+    async def once() -> tuple[float, float]:
+        pid = await Counter.start_link(0)
+        me = livelong.self()
+        call = GenServer.call
+        t0 = now()
+        for _ in range(empty_calls):
+            await call(pid, "get")
+        t1 = now()
+        if queued(me) != 0:
+            raise AssertionError(f"{queued(me)} messages before the backlog")
+        for i in range(backlog):
+            send(me, ("junk", i))
+        last: Any = None
+        t2 = now()
+        for _ in range(backlog_calls):
+            last = await call(pid, "get")
+        t3 = now()
+        # the calls took their replies only: the backlog is still there, in order
+        if queued(me) != backlog:
+            raise AssertionError(f"{queued(me)} messages queued, not the {backlog} sent")
+        if backlog_calls and last != empty_calls + backlog_calls - 1:
+            raise AssertionError("the counter lost calls")
+        for i in range(backlog):
+            if receive_nowait() != ("junk", i):
+                raise AssertionError("the backlog was reordered")
+        await GenServer.stop(pid)
+        return (t3 - t2) * 1e6 / backlog_calls, (t1 - t0) * 1e6 / empty_calls
+
+    async def main() -> dict[str, float]:
+        runs = [await once() for _ in range(repeat)]
+        return {"backlog_us": min(b for b, _ in runs), "empty_us": min(e for _, e in runs)}
+
+    return livelong.run(main)  # type: ignore[no-any-return]
+
+
+# --- mass_restart: N permanent children killed at once; time until all are back -------
+def mass_restart(n: int, repeat: int) -> dict[str, Any]:
+    """Restarts per second and µs per restart for ``n`` and ``4 * n`` children (as
+    ``ring.erl`` does)."""
+    DynamicSupervisor: Any = getattr(livelong, "DynamicSupervisor", None)
+    GenServer: Any = getattr(livelong, "GenServer", None)
+    if DynamicSupervisor is None or GenServer is None:
+        return {"skip": "livelong.DynamicSupervisor not available yet"}
+    # supervisor reports are not printed on either side: this measures restarts
+    logging.disable(logging.CRITICAL)
+
+    class Worker(GenServer):  # type: ignore[misc]
+        async def init(self, arg: int) -> int:
+            return arg
+
+    async def once(k: int) -> float:
+        sup = await DynamicSupervisor.start(max_restarts=2 * k, max_seconds=60)
+        which = DynamicSupervisor.which_children
+        old = [await DynamicSupervisor.start_child(sup, (Worker, i)) for i in range(k)]
+        old_set = set(old)
+        t0 = now()
+        for pid in old:
+            Process.exit(pid, "kill")
+        while True:
+            pids = [c.pid for c in await which(sup, timeout=None)]
+            if (
+                len(pids) == k
+                and old_set.isdisjoint(pids)
+                and all(isinstance(p, livelong.Pid) and Process.alive(p) for p in pids)
+            ):
+                break
+        t1 = now()
+        await DynamicSupervisor.stop(sup, "shutdown", timeout=None)
+        return t1 - t0
+
+    async def main() -> dict[str, float]:
+        small = min([await once(n) for _ in range(repeat)])
+        large = min([await once(4 * n) for _ in range(repeat)])
+        return {
+            "small_per_s": n / small,
+            "large_per_s": 4 * n / large,
+            "small_us": small * 1e6 / n,
+            "large_us": large * 1e6 / (4 * n),
+        }
+
+    return livelong.run(main)  # type: ignore[no-any-return]
+
+
 BENCHES: dict[str, Callable[..., dict[str, Any]]] = {
     "ring": ring,
     "ring_tail": ring_tail,
@@ -263,4 +365,6 @@ BENCHES: dict[str, Callable[..., dict[str, Any]]] = {
     "tail": tail_loop,
     "genserver": genserver,
     "supervisor": supervisor,
+    "call_backlog": call_backlog,
+    "mass_restart": mass_restart,
 }

@@ -7,7 +7,10 @@ A row compares livelong with one baseline, both measured in this run::
      "size", "target", "note"}
 
 ``ratio`` is livelong / baseline (null when either side is missing or the baseline
-is zero); for ``restarts/s`` higher is better, for every other unit lower is.
+is zero); for ``restarts/s`` higher is better, for every other unit lower is.  The
+baseline is another side (``beam``, ``asyncio``, ``raw_deque``) or, for a row that
+compares livelong with itself (a call with a long mailbox against one with an empty
+mailbox), ``livelong``: another figure of the same livelong runs.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from ._worker import MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 
+LIVELONG = "livelong"
 BEAM = "beam"
 ASYNCIO = "asyncio"
 RAW = "raw_deque"
@@ -41,8 +45,10 @@ class Row:
     unit: str
     key: str  # in the livelong worker's result
     baselines: dict[str, str]  # baseline -> key in that side's result
-    target: float | None = None  # the goal for ratio vs the BEAM, if the issues set one
+    target: float | None = None  # the goal for the ratio vs `target_vs`, if one is set
     higher_is_better: bool = False
+    target_vs: str = BEAM  # the baseline the target is for
+    size: Any = None  # sizes -> text for the table, when not the benchmark's own
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Bench:
     rows: tuple[Row, ...]
     beam_processes: int = 0  # how many processes the BEAM needs (its +P)
     rounds: tuple[int, int] = (1, 1)  # fresh processes per side, full and quick
+    timeout: float | None = None  # seconds per side when --timeout is not given
 
 
 def _n(x: int) -> str:
@@ -178,6 +185,74 @@ BENCHES: tuple[Bench, ...] = (
             ),
         ),
     ),
+    Bench(
+        "call_backlog",
+        # backlog, calls timed with it, calls timed with an empty mailbox, repeat: few
+        # backlog calls, since each one costs ~50 ms until receive markers land
+        full=(100_000, 200, 20_000, 1),
+        quick=(100_000, 20, 10_000, 1),
+        smoke=(1_000, 5, 100, 1),
+        rounds=(2, 1),
+        timeout=180.0,
+        describe=lambda s: f"{_n(s[1])} calls, {_n(s[0])} queued; {_n(s[2])} empty{_best(s[3])}",
+        rows=(
+            Row(
+                "call_backlog",
+                "us/call",
+                "backlog_us",
+                {BEAM: "backlog_call_us"},
+                size=lambda s: f"{_n(s[1])} calls, {_n(s[0])} msgs queued{_best(s[3])}",
+            ),
+            Row(
+                "call_backlog_vs_empty",
+                "us/call",
+                "backlog_us",
+                {LIVELONG: "empty_us"},
+                target=2.0,
+                target_vs=LIVELONG,
+                size=lambda s: (
+                    f"{_n(s[0])} msgs queued / empty: {_n(s[1])} / {_n(s[2])} calls{_best(s[3])}"
+                ),
+            ),
+        ),
+    ),
+    Bench(
+        "mass_restart",
+        # N, repeat: N and 4N children, each killed at once under a fresh supervisor
+        full=(1_000, 1),
+        quick=(250, 1),
+        smoke=(10, 1),
+        rounds=(2, 1),
+        timeout=300.0,
+        describe=lambda s: f"{_n(s[0])} and {_n(4 * s[0])} children killed{_best(s[1])}",
+        rows=(
+            Row(
+                "mass_restart",
+                "restarts/s",
+                "small_per_s",
+                {BEAM: "small_per_s"},
+                higher_is_better=True,
+                size=lambda s: f"{_n(s[0])} children killed at once{_best(s[1])}",
+            ),
+            Row(
+                "mass_restart_4x",
+                "restarts/s",
+                "large_per_s",
+                {BEAM: "large_per_s"},
+                higher_is_better=True,
+                size=lambda s: f"{_n(4 * s[0])} children killed at once{_best(s[1])}",
+            ),
+            Row(
+                "mass_restart_linearity",
+                "us/restart",
+                "large_us",
+                {LIVELONG: "small_us"},
+                target=1.5,
+                target_vs=LIVELONG,
+                size=lambda s: f"{_n(4 * s[0])} / {_n(s[0])} children{_best(s[1])}",
+            ),
+        ),
+    ),
 )
 
 # Which Erlang function runs a benchmark, and its arguments, given our sizes.
@@ -189,6 +264,8 @@ _BEAM_BENCH = {
     "tail": "tail",
     "genserver": "genserver",
     "supervisor": "supervisor",
+    "call_backlog": "call_backlog",
+    "mass_restart": "mass_restart",
 }
 
 
@@ -260,25 +337,33 @@ def measure(
     mode: str,
     beam: _beam.Beam | None,
     beam_note: str | None,
-    timeout: float,
+    timeout: float | None,
     log: Any,
 ) -> list[dict[str, Any]]:
     """Run every side of every benchmark; the sides take turns, round after round,
-    so that a burst of noise on the machine does not land on one side only."""
+    so that a burst of noise on the machine does not land on one side only.
+    ``timeout`` (seconds per side) is --timeout; None: the mode's default, lowered
+    to the benchmark's own when it has one."""
     rows: list[dict[str, Any]] = []
     for b in benches:
         sizes = {"full": b.full, "quick": b.quick, "smoke": b.smoke}[mode]
         rounds = {"full": b.rounds[0], "quick": b.rounds[1], "smoke": 1}[mode]
-        size_text = b.describe(sizes) + (f" x {rounds} runs" if rounds > 1 else "")
-        sides = ["livelong"] + [
+        runs = f" x {rounds} runs" if rounds > 1 else ""
+        size_text = b.describe(sizes) + runs
+        side_timeout = timeout
+        if side_timeout is None:
+            side_timeout = 900.0 if mode == "full" else 60.0
+            if b.timeout is not None:
+                side_timeout = min(side_timeout, b.timeout)
+        sides = [LIVELONG] + [
             s for s in (BEAM, ASYNCIO, RAW) if any(s in r.baselines for r in b.rows)
         ]
         results: dict[str, list[dict[str, Any]]] = {s: [] for s in sides}
         for i in range(rounds):
             for side in sides:
                 log(f"{b.key} ({size_text}): {side}" + (f", run {i + 1}" if rounds > 1 else ""))
-                results[side].append(_run_side(side, b, sizes, beam, beam_note, timeout))
-        ll = results["livelong"]
+                results[side].append(_run_side(side, b, sizes, beam, beam_note, side_timeout))
+        ll = results[LIVELONG]
         extras: dict[str, Any] = {}
         for r in ll:
             for k, v in r.items():
@@ -287,13 +372,22 @@ def measure(
             llv = _best_of(ll, row.key, row.higher_is_better)
             for side, key in row.baselines.items():
                 bv = _best_of(results[side], key, row.higher_is_better)
-                notes = [n for n in (_problem("livelong", ll), _problem(side, results[side])) if n]
+                problems = [_problem(LIVELONG, ll)]
+                if side != LIVELONG:
+                    problems.append(_problem(side, results[side]))
+                notes = [n for n in problems if n]
                 if row.name == "idle_process_memory" and "process_info_memory" in extras:
                     notes.append(
                         f"livelong's Process.info memory says {extras['process_info_memory']} bytes"
                     )
                 if row.name == "tail_call_peak_growth" and extras.get("peak_exact") is False:
                     notes.append("peak RSS could not be reset: growth is an upper bound")
+                if row.name == "call_backlog_vs_empty":
+                    notes.append(_beam_own("backlog_call_us", "empty_call_us", results))
+                if row.name == "mass_restart_linearity":
+                    notes.append(_beam_own("large_us", "small_us", results))
+                notes = [n for n in notes if n]
+                targeted = row.target is not None and side == row.target_vs
                 ratio = _ratio(llv, bv)
                 rows.append(
                     {
@@ -303,15 +397,24 @@ def measure(
                         "baseline": _sig(bv),
                         "baseline_name": side,
                         "ratio": None if ratio is None else round(ratio, 3),
-                        "size": size_text,
-                        "target": f"<= {row.target}x" if side == BEAM and row.target else None,
+                        "size": row.size(sizes) + runs if row.size else size_text,
+                        "target": f"<= {row.target}x" if targeted else None,
                         "note": "; ".join(notes) or None,
                         "_higher": row.higher_is_better,
-                        "_target": row.target if side == BEAM else None,
+                        "_target": row.target if targeted else None,
                         "_side": side,
                     }
                 )
     return rows
+
+
+def _beam_own(key: str, base_key: str, results: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The same ratio on the BEAM, for a row that compares livelong with itself."""
+    runs = results.get(BEAM)
+    if not runs:
+        return None
+    ratio = _ratio(_best_of(runs, key, False), _best_of(runs, base_key, False))
+    return None if ratio is None else f"the BEAM's own ratio in this run: {ratio:.2f}x"
 
 
 def _fmt(v: float | None, unit: str) -> str:
@@ -409,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    timeout = args.timeout or (900.0 if mode == "full" else 60.0)
+    timeout: float | None = args.timeout or None
 
     def log(msg: str) -> None:
         print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
@@ -449,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs",
         f"load average at start: {load}",
         f"baselines: beam = {beam.label if beam else beam_note}; "
-        "asyncio = asyncio Tasks + asyncio.Queue; raw_deque = bare coroutines on a deque",
+        "asyncio = asyncio Tasks + asyncio.Queue; raw_deque = bare coroutines on a deque; "
+        "livelong = another livelong figure of the same runs",
     ]
     print(table(rows, header, seconds))
     return 0

@@ -37,7 +37,17 @@ run("genserver", [N, Repeat]) ->
     [{call_us, best(Repeat, fun() -> calls(N) end)}];
 run("supervisor", [N, Batch, Repeat]) ->
     %% the best run is the one with the most restarts per second
-    [{restarts_per_s, lists:max([restarts(N, Batch) || _ <- lists:seq(1, Repeat)])}].
+    [{restarts_per_s, lists:max([restarts(N, Batch) || _ <- lists:seq(1, Repeat)])}];
+run("call_backlog", [Backlog, BacklogCalls, EmptyCalls, Repeat]) ->
+    Runs = [backlog_calls(Backlog, BacklogCalls, EmptyCalls) || _ <- lists:seq(1, Repeat)],
+    [{backlog_call_us, lists:min([B || {B, _} <- Runs])},
+     {empty_call_us, lists:min([E || {_, E} <- Runs])}];
+run("mass_restart", [N, Repeat]) ->
+    %% seconds for N and for 4N children; the best run is the fastest
+    Small = lists:min([mass_restart(N) || _ <- lists:seq(1, Repeat)]),
+    Large = lists:min([mass_restart(4 * N) || _ <- lists:seq(1, Repeat)]),
+    [{small_per_s, N / Small}, {large_per_s, 4 * N / Large},
+     {small_us, Small * 1.0e6 / N}, {large_us, Large * 1.0e6 / (4 * N)}].
 
 %% --- ring: N processes pass an integer token around Laps times; µs per hop -------
 ring(N, Laps) ->
@@ -170,3 +180,58 @@ restart_batch(K, Batch) ->
     T1 - T0.
 
 flush() -> receive _ -> flush() after 0 -> ok end.
+
+%% --- call_backlog: gen_server:call with Backlog unrelated messages queued ---------
+%% The caller times EmptyCalls calls with an empty mailbox, then sends itself Backlog
+%% {junk, I} messages and times BacklogCalls calls: each reply is received by its
+%% fresh monitor reference, which the receive markers let skip the older messages.
+backlog_calls(Backlog, BacklogCalls, EmptyCalls) ->
+    {ok, Pid} = gen_server:start(bench_counter, 0, []),
+    T0 = now_ns(),
+    call_loop(Pid, EmptyCalls),
+    T1 = now_ns(),
+    Me = self(),
+    {message_queue_len, 0} = erlang:process_info(Me, message_queue_len),
+    backlog_fill(Me, Backlog),
+    T2 = now_ns(),
+    call_loop(Pid, BacklogCalls),
+    T3 = now_ns(),
+    %% the calls took their replies only: the backlog is still there
+    {message_queue_len, Backlog} = erlang:process_info(Me, message_queue_len),
+    flush(),
+    gen_server:stop(Pid),
+    {(T3 - T2) / 1000 / BacklogCalls, (T1 - T0) / 1000 / EmptyCalls}.
+
+backlog_fill(_, 0) -> ok;
+backlog_fill(Me, I) -> Me ! {junk, I}, backlog_fill(Me, I - 1).
+
+%% --- mass_restart: N permanent children killed at once; seconds until all are back --
+%% A simple_one_for_one supervisor with N bench_counter children (intensity 2N within
+%% 60 s); the clock runs from the first kill until which_children lists N pids, all
+%% new and alive.
+mass_restart(N) ->
+    ok = logger:set_primary_config(level, none),
+    {ok, Sup} = bench_dynsup:start(2 * N),
+    Old = [begin {ok, P} = supervisor:start_child(Sup, [I]), P end || I <- lists:seq(1, N)],
+    OldSet = maps:from_list([{P, true} || P <- Old]),
+    T0 = now_ns(),
+    [exit(P, kill) || P <- Old],
+    wait_restarted(Sup, N, OldSet),
+    T1 = now_ns(),
+    exit(Sup, shutdown),
+    wait_gone(Sup),
+    (T1 - T0) / 1.0e9.
+
+wait_restarted(Sup, N, OldSet) ->
+    Pids = [P || {_, P, _, _} <- supervisor:which_children(Sup)],
+    Done = length(Pids) =:= N andalso
+        lists:all(fun(P) -> is_pid(P) andalso not maps:is_key(P, OldSet)
+                                andalso is_process_alive(P) end, Pids),
+    case Done of
+        true -> ok;
+        false -> wait_restarted(Sup, N, OldSet)
+    end.
+
+wait_gone(Pid) ->
+    Ref = erlang:monitor(process, Pid),
+    receive {'DOWN', Ref, process, Pid, _} -> ok end.

@@ -40,7 +40,7 @@ def test_every_row_has_the_keys(rows: list[dict]) -> None:
         assert KEYS <= set(row), row
         assert isinstance(row["name"], str) and row["name"]
         assert isinstance(row["unit"], str) and row["unit"]
-        assert row["baseline_name"] in ("beam", "asyncio", "raw_deque")
+        assert row["baseline_name"] in ("beam", "asyncio", "raw_deque", "livelong")
         for key in ("livelong", "baseline", "ratio"):
             assert row[key] is None or isinstance(row[key], int | float), row
 
@@ -59,8 +59,18 @@ def test_every_benchmark_and_baseline_is_there(rows: list[dict]) -> None:
         assert (name, "asyncio") in pairs
         assert (name, "beam") in pairs
     assert ("ring_hop", "raw_deque") in pairs
-    for name in ("tail_call", "tail_call_peak_growth", "supervisor_restart"):
+    for name in (
+        "tail_call",
+        "tail_call_peak_growth",
+        "supervisor_restart",
+        "call_backlog",
+        "mass_restart",
+        "mass_restart_4x",
+    ):
         assert (name, "beam") in pairs
+    # the rows that compare livelong with itself, measured in the same runs
+    for name in ("call_backlog_vs_empty", "mass_restart_linearity"):
+        assert (name, "livelong") in pairs
 
 
 def test_kernel_rows_are_measured(rows: list[dict]) -> None:
@@ -70,6 +80,19 @@ def test_kernel_rows_are_measured(rows: list[dict]) -> None:
             assert row["livelong"] is not None, row
             if row["baseline_name"] != "beam":
                 assert row["baseline"] is not None, row
+
+
+def test_self_compared_rows_are_measured(rows: list[dict]) -> None:
+    # a backlog that the calls consumed, or children that never came back, would
+    # leave these figures null (the worker checks both)
+    by_name = {r["name"]: r for r in rows if r["baseline_name"] == "livelong"}
+    for name, target in (
+        ("call_backlog_vs_empty", "<= 2.0x"),
+        ("mass_restart_linearity", "<= 1.5x"),
+    ):
+        row = by_name[name]
+        assert row["livelong"] is not None and row["baseline"] is not None, row
+        assert row["target"] == target, row
 
 
 def test_missing_figures_say_why(rows: list[dict]) -> None:
