@@ -23,8 +23,8 @@ from ._process import (
     SUSPENDED,
     WAITING,
     WAITING_MATCH,
+    CloseNow,
     Exit,
-    ExitSignal,
     Interrupt,
     Proc,
     ProcessExit,
@@ -37,14 +37,32 @@ internal(__file__)
 logger = logging.getLogger("livelong")
 
 
+def is_atom(term: Any, atom: str) -> bool:
+    """``term == atom`` for an exit reason, which may be any term: one whose ``==``
+    raises or returns something else than a bool is not ``atom``."""
+    return isinstance(term, str) and str.__eq__(term, atom) is True
+
+
 def crashed(proc: Proc, e: BaseException) -> None:
-    if isinstance(e, ExitSignal):
+    """The process's code raised ``e``: report it and end the process."""
+    exiting = proc.exit_reason
+    if exiting is not NOT_EXITING:  # it was already ending: its reason stays
+        if not isinstance(e, (ProcessExit, Interrupt, Exit)):
+            logger.error(
+                "Process %r raised while exiting with reason %r: %s: %s",
+                proc,
+                exiting,
+                type(e).__name__,
+                e,
+                exc_info=e,
+            )
+        cleanup(proc, exiting, None)
+        return
+    if isinstance(e, ProcessExit):
         reason: Any = e.reason
     elif isinstance(e, Exit):
         reason = e.reason
     elif isinstance(e, Interrupt):
-        reason = "killed"
-    elif isinstance(e, GeneratorExit):
         reason = "killed"
     else:
         reason = e
@@ -61,28 +79,40 @@ def crashed(proc: Proc, e: BaseException) -> None:
             e,
             exc_info=e,
         )
+    # (KeyboardInterrupt and SystemExit too: they end this process, not the node)
     cleanup(proc, reason, None)
-    if isinstance(e, (KeyboardInterrupt, SystemExit)):
-        raise e
+
+
+UNCLOSABLE: list[Any] = []
+"""Coroutines that would not close (they swallow ``GeneratorExit``): kept, never run."""
 
 
 def close(proc: Proc) -> None:
-    """End ``proc``'s coroutine now, running its ``finally`` blocks."""
+    """End ``proc``'s coroutine now, running its ``finally`` blocks (which cannot
+    await any more: an await there is logged)."""
     coro = proc.coro
     proc.coro = None
-    proc.status = EXITING
     sched._stop_waiting(proc)
     if coro is not None:
         try:
             coro.close()
         except BaseException as e:  # a finally block that raised or kept going
             logger.error("Process %r failed while exiting: %r", proc, e, exc_info=e)
+        if getattr(coro, "cr_frame", None) is not None:
+            # It caught GeneratorExit and went on: closing it again (as the garbage
+            # collector would) runs its loop again, outside the node.  Keep it.
+            UNCLOSABLE.append(coro)
+        sched._stop_waiting(proc)  # (what code that ignored the close waited on)
+    proc.status = EXITING
 
 
 def cleanup(proc: Proc, reason: Any, result: Any) -> None:
-    """The process is gone: unregister it and fire its links and monitors."""
+    """The process is gone: unregister it and fire its links and monitors.  Each
+    watcher is told whatever happens to the others."""
     if proc.status is EXITED:
         return
+    if proc.exit_reason is not NOT_EXITING:  # an exit signal ended it: its reason
+        reason = proc.exit_reason
     proc.status = EXITED
     n: Node = sched._node  # type: ignore[assignment]
     pid = proc  # the record is the pid that links and monitors are told about
@@ -104,9 +134,9 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
                 if other.status is not EXITED:
                     if other.links is not None:
                         other.links.discard(pid)
-                    exit_signal(other, pid, reason, linked=True)
+                    _tell(exit_signal, other, pid, reason, True)
             elif other.node != n.name:
-                _remote.remote.exit(pid, other, reason)
+                _tell(_remote.remote.exit, pid, other, reason)
     mons = proc.monitors
     if mons:
         proc.monitors = None
@@ -120,12 +150,12 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
     if first is not None:
         watcher = proc.watcher
         proc.watcher_ref = proc.watcher = None
-        _down(n, watcher, first, pid, reason)  # type: ignore[arg-type]
+        _tell(_down, n, watcher, first, pid, reason)
     watchers = proc.monitored_by
     if watchers:
         proc.monitored_by = None
         for ref, watcher in watchers.items():
-            _down(n, watcher, ref, pid, reason)
+            _tell(_down, n, watcher, ref, pid, reason)
     if proc.aliases:
         for ref in list(proc.aliases):
             n.aliases.pop(ref, None)
@@ -148,6 +178,13 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
     proc.throw = None
     proc.exit_reason = NOT_EXITING
     proc.mark_ref = proc.mark_ref2 = None
+
+
+def _tell(fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        logger.exception("livelong: telling %r of an exit failed", args[1])
 
 
 def _down(n: Node, watcher: Pid, ref: Ref, pid: Pid, reason: Any) -> None:
@@ -184,11 +221,11 @@ def exit_signal(target: Proc, from_: Pid, reason: Any, linked: bool) -> None:
     thread): ``linked`` for a linked process's exit, else ``Process.exit``."""
     if target.status is EXITED or target.status is EXITING:
         return
-    if reason == "kill" and not linked:
+    if not linked and is_atom(reason, "kill"):
         kill(target, "killed")
     elif target.trap_exit:
         sched.deliver(target, ("EXIT", from_, reason))
-    elif reason == "normal":
+    elif is_atom(reason, "normal"):
         if not linked and from_ == target:
             kill(target, "normal")
     else:
@@ -196,18 +233,67 @@ def exit_signal(target: Proc, from_: Pid, reason: Any, linked: bool) -> None:
 
 
 def kill(proc: Proc, reason: Any) -> None:
-    """End ``proc`` with ``reason`` as soon as possible, whatever it is doing (in the
-    node's thread; see ``_exits`` for a kill from another thread)."""
-    if proc.status is EXITED or proc.status is EXITING:
+    """End ``proc`` with ``reason`` (in the node's thread; see ``_exits`` for a kill
+    from another thread).
+
+    The process is not stopped on the spot: a :class:`ProcessExit` (a
+    ``CancelledError``) is raised at the await it is parked in, so its ``finally``
+    blocks and ``async with`` exits run and may await; its links and monitors hear of
+    the exit once its code has unwound.  That cleanup is bounded: for ``"shutdown"``
+    by whoever sent it (a supervisor kills after the child's shutdown time), for
+    every other reason by the node's ``exit_cleanup_seconds``; past the bound, or at
+    a second kill, the coroutine is closed at once.
+    """
+    st = proc.status
+    if st is EXITED or st is EXITING:
         return
-    if proc is sched._current:
-        raise ExitSignal(reason)
+    if proc.exit_reason is not NOT_EXITING:  # already cleaning up
+        if is_atom(reason, "killed"):
+            proc.exit_reason = "killed"
+            _close_at_next_step(proc)
+        return
+    if proc is sched._current:  # it signalled itself: raise at once
+        proc.exit_reason = reason
+        _bound_cleanup(proc, reason)
+        raise ProcessExit(reason)
     proc.exit_reason = reason
     proc.throw = ProcessExit(reason)
-    st = proc.status
+    proc.cancel_requests += 1  # as a cancelled Task: asyncio.timeout and TaskGroup count it
+    _bound_cleanup(proc, reason)
     if st is WAITING or st is WAITING_MATCH or st is SUSPENDED:
         sched.make_runnable(proc)
     # RUNNABLE: already queued; RUNNING (another frame up the stack): handled on return
+
+
+def _bound_cleanup(proc: Proc, reason: Any) -> None:
+    n = sched._node
+    if n is None or is_atom(reason, "shutdown"):
+        return
+    seconds = n.exit_cleanup_seconds
+    if seconds is not None and seconds != float("inf"):
+        n.loop.call_later(seconds, _cleanup_overdue, proc)
+
+
+def _cleanup_overdue(proc: Proc) -> None:
+    if proc.status is EXITED or proc.status is EXITING:
+        return
+    n = sched._node
+    logger.warning(
+        "Process %r did not finish its cleanup within %s s of its exit signal (%r): "
+        "closing it",
+        proc,
+        n.exit_cleanup_seconds if n is not None else "?",
+        proc.exit_reason,
+    )
+    _close_at_next_step(proc)
+
+
+def _close_at_next_step(proc: Proc) -> None:
+    proc.throw = CloseNow()
+    if proc is not sched._current:
+        st = proc.status
+        if st is WAITING or st is WAITING_MATCH or st is SUSPENDED:
+            sched.make_runnable(proc)
 
 
 EXIT_PATH = (crashed, cleanup, close)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _scheduler as sched
+from ._args import seconds_arg
 from ._ids import LOCAL_NODE, Ref
 from ._lifecycle import EXIT_PATH, stop_all
 from ._mfa import internal
@@ -28,6 +29,7 @@ internal(__file__)
 
 # The cyclic GC thresholds a running node sets (see Node.attach)
 GC_THRESHOLD: tuple[int, int, int] = (50_000, 50, 100)
+EXIT_CLEANUP_SECONDS = 1.0  # the default bound of a process's cleanup after an exit signal
 
 
 class Node:
@@ -44,8 +46,17 @@ class Node:
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
         gc_threshold: tuple[int, int, int] | None = GC_THRESHOLD,
+        exit_cleanup_seconds: float | None = EXIT_CLEANUP_SECONDS,
     ) -> None:
         self.name = name
+        # How long a process an exit signal ended may run its cleanup (finally blocks,
+        # async with exits) before it is closed; None: no bound.  "shutdown" is bounded
+        # by its sender instead (a supervisor, by the child's shutdown time).
+        self.exit_cleanup_seconds = (
+            None
+            if exit_cleanup_seconds is None
+            else seconds_arg(exit_cleanup_seconds, "Node: exit_cleanup_seconds")
+        )
         self.gc_threshold = gc_threshold
         self._old_gc: tuple[int, int, int] | None = None
         self.creation = 0

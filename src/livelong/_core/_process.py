@@ -128,14 +128,6 @@ class Exit(Exception):
         return f"exit {self.reason!r}"
 
 
-class ExitSignal(BaseException):
-    """Raised inside the running process to end it at once (a signal it does not trap)."""
-
-    def __init__(self, reason: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class ProcessExit(asyncio.CancelledError):
     """Raised in a process that an exit signal ends, at the await it is parked in.
 
@@ -147,6 +139,11 @@ class ProcessExit(asyncio.CancelledError):
     def __init__(self, reason: Any) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class CloseNow(BaseException):
+    """The ``throw`` that makes the scheduler close a process's coroutine at its next
+    step instead of resuming it: its cleanup ran past its bound, or a second kill."""
 
 
 class Interrupt(BaseException):

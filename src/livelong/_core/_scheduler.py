@@ -57,6 +57,7 @@ from ._process import (
     WAITING,
     WAITING_MATCH,
     YIELD,
+    CloseNow,
     NotInProcessError,
     Proc,
     Tail,
@@ -598,13 +599,17 @@ def _special_step(proc: Proc) -> None:
     exc = proc.throw
     if exc is not None:
         proc.throw = None
-        if proc.exit_reason is not NOT_EXITING:  # an exit signal ended it
+        coro = proc.coro
+        if coro is None:  # before it started, or between a plain function's tail calls
+            proc.args = proc.resume = None
+            if proc.exit_reason is not NOT_EXITING:
+                _cleanup(proc, proc.exit_reason, None)
+            else:
+                _crashed(proc, exc)  # a throw before it ran: it never runs
+            return
+        if type(exc) is CloseNow:  # its cleanup is over: past its bound, or killed again
             _close(proc)
             _cleanup(proc, proc.exit_reason, None)
-            return
-        coro = proc.coro
-        if coro is None:  # a throw before the process started: it never runs
-            _crashed(proc, exc)
             return
         _step(proc, coro, exc)
         return

@@ -348,6 +348,8 @@ class ShellProcess:
                 self.busy = False
         except KeyboardInterrupt:
             return Outcome("interrupted", "KeyboardInterrupt")
+        except lowlevel.ProcessExit:
+            raise  # an exit signal ends the shell process: another takes over
         except asyncio.CancelledError as e:
             if self.interrupts:
                 return Outcome("interrupted", "KeyboardInterrupt")
