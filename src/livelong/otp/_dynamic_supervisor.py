@@ -36,6 +36,7 @@ from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
 from ._child_spec import ChildSpec, call_start, normalize_child
 from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term, take_waiting
+from ._seconds import timeout_arg
 from ._supervisor import (
     RESTART,
     ChildInfo,
@@ -267,6 +268,7 @@ class DynamicSupervisor:
         timeout: float | None = None,
     ) -> Pid:
         """Start an empty dynamic supervisor linked to the caller; returns its pid."""
+        timeout = timeout_arg(timeout, "DynamicSupervisor.start_link: timeout")
         arg = _check(strategy, max_restarts, max_seconds, max_children, extra_arguments)
         pid = await _DynamicServer.start_link(arg, name=name, timeout=timeout)
         assert pid is not None
@@ -284,6 +286,7 @@ class DynamicSupervisor:
         timeout: float | None = None,
     ) -> Pid:
         """Like :meth:`start_link`, not linked to the caller."""
+        timeout = timeout_arg(timeout, "DynamicSupervisor.start: timeout")
         arg = _check(strategy, max_restarts, max_seconds, max_children, extra_arguments)
         pid = await _DynamicServer.start(arg, name=name, timeout=timeout)
         assert pid is not None
@@ -346,7 +349,7 @@ def _check(
     what = "DynamicSupervisor"
     if strategy != "one_for_one":
         raise ValueError(f"{what}: strategy must be 'one_for_one', got {strategy!r}")
-    validate_flags(strategy, max_restarts, max_seconds, what)
+    max_seconds = validate_flags(strategy, max_restarts, max_seconds, what)
     if max_children is not None and (
         isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 0
     ):

@@ -71,7 +71,10 @@ raises :class:`~livelong.Exit` with
 * the server's exit reason when it dies before replying,
 * reason ``("timeout", context)`` when no reply comes in time,
 
-and ``exc.context`` names the call (``GenServer.call(#PID<0.83.0>, 'get', 5.0)``).  A
+and ``exc.context`` names the call (``GenServer.call(#PID<0.83.0>, 'get', 5.0)``).
+Every timeout of the OTP layer is checked before anything is sent: seconds >= 0, or
+``None``/``"infinity"``/``math.inf`` (an int too big for a float too) for none; NaN, a
+negative number or a non-number raise ``ValueError``/``TypeError`` naming it.  A
 reply that comes after the caller gave up is dropped: it never lands in the caller's
 mailbox.  Messages from one process arrive in the order they were sent, so calls and
 casts from one client are handled in order.
@@ -136,6 +139,7 @@ from .._primitives import (
 )
 from .._primitives import self as _self
 from ._child_spec import ChildSpec
+from ._seconds import timeout_arg
 
 __all__ = [
     "GenServer",
@@ -172,14 +176,9 @@ def _extras_repr(timeout: Any, cont: Any, hibernate: bool) -> str:
 
 
 def _check_extras(what: str, timeout: Any, cont: Any) -> Any:
-    if timeout is not None:
-        if cont is not _NOTHING:
-            raise ValueError(f"{what}: timeout and continue_ exclude each other")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-            raise ValueError(f"{what}: timeout must be seconds >= 0 or None, got {timeout!r}")
-        if math.isinf(timeout):
-            return None
-    return timeout
+    if timeout is not None and cont is not _NOTHING:
+        raise ValueError(f"{what}: timeout and continue_ exclude each other")
+    return timeout_arg(timeout, f"{what}: timeout")
 
 
 class Reply:
@@ -319,16 +318,6 @@ class CallContext(NamedTuple):
         return (
             f"{self.function}({self.server!r}, {format_term(self.request, 200)}, {self.timeout!r})"
         )
-
-
-def _timeout_arg(timeout: Any, what: str) -> float | None:
-    if timeout is None or timeout == "infinity":
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-        raise ValueError(
-            f"{what}: timeout must be seconds >= 0, None or 'infinity', got {timeout!r}"
-        )
-    return None if math.isinf(timeout) else timeout
 
 
 # ----------------------------------------------------------------------------------
@@ -791,7 +780,7 @@ class GenServer:
         the exits it raises)."""
         pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
-            timeout = _timeout_arg(timeout, "GenServer.call")
+            timeout = timeout_arg(timeout, "GenServer.call: timeout")
         if pid is None:
             raise Exit("noproc", CallContext("GenServer.call", server, request, timeout))
         me = _self()
@@ -835,7 +824,7 @@ class GenServer:
         """Stop ``server`` with ``reason`` (its ``terminate`` runs) and wait until it is
         gone.  Raises ``Exit("noproc")`` if it is not running, ``Exit(other)`` if it
         exited with another reason, ``Exit(("timeout", ...))`` after ``timeout``."""
-        timeout = _timeout_arg(timeout, "GenServer.stop")
+        timeout = timeout_arg(timeout, "GenServer.stop: timeout")
         ctx = CallContext("GenServer.stop", server, reason, timeout)
         pid = whereis_server(server)
         if pid is None:
@@ -877,7 +866,8 @@ async def _start(
     if not (isinstance(cls, type) and issubclass(cls, GenServer)):
         raise TypeError(f"start: {cls!r} is not a GenServer subclass")
     _check_name(name)
-    timeout = _timeout_arg(timeout, f"{cls.__qualname__}.start")
+    what = f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start"
+    timeout = timeout_arg(timeout, f"{what}: timeout")
     me = _self()
     tag = make_ref()
     if link:
@@ -885,12 +875,7 @@ async def _start(
     else:
         pid = spawn(_server_main, cls, arg, name, None, me, tag)
     mref = monitor(pid)
-    ctx = CallContext(
-        f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start",
-        name or pid,
-        arg,
-        timeout,
-    )
+    ctx = CallContext(what, name or pid, arg, timeout)
     try:
         msg = await receive((tag, ANY, ANY), ("DOWN", mref, ANY, ANY, ANY), timeout=timeout)
     except TimeoutError:

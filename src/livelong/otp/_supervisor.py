@@ -78,6 +78,7 @@ from ._gen_server import (
     is_normal_reason,
     take_waiting,
 )
+from ._seconds import shutdown_arg, timeout_arg, window_arg
 
 __all__ = [
     "Supervisor",
@@ -163,17 +164,14 @@ def start_failure(who: str, child_id: Any, e: Exception) -> SupervisorError:
     )
 
 
-def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str) -> None:
+def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str) -> float:
+    """Check the supervisor flags; returns ``max_seconds`` as a float (``math.inf``
+    for an int too big for one)."""
     if strategy not in STRATEGY:
         raise ValueError(f"{what}: unknown strategy {strategy!r}; use one of {sorted(STRATEGY)}")
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise ValueError(f"{what}: max_restarts must be an int >= 0, got {max_restarts!r}")
-    if (
-        isinstance(max_seconds, bool)
-        or not isinstance(max_seconds, int | float)
-        or not max_seconds > 0
-    ):
-        raise ValueError(f"{what}: max_seconds must be a number > 0, got {max_seconds!r}")
+    return window_arg(max_seconds, f"{what}: max_seconds")
 
 
 # ----------------------------------------------------------------------------------
@@ -187,6 +185,7 @@ async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
     The caller must trap exits.  The child is unlinked first, so its exit does not come
     back as an EXIT message; an EXIT already waiting is taken (its reason is the real
     one)."""
+    shutdown = shutdown_arg(shutdown, f"{who or 'shutdown_child'}: shutdown")
     mref = monitor(pid)
     unlink(pid)
     early = take_waiting(("EXIT", pid, ANY))
@@ -284,7 +283,7 @@ class _SupervisorServer(GenServer):
         strategy = flags.get("strategy", inst.strategy)
         max_restarts = flags.get("max_restarts", inst.max_restarts)
         max_seconds = flags.get("max_seconds", inst.max_seconds)
-        validate_flags(strategy, max_restarts, max_seconds, f"supervisor {desc}")
+        max_seconds = validate_flags(strategy, max_restarts, max_seconds, f"supervisor {desc}")
         specs = normalize_children(children)
         state = _State(strategy, max_restarts, max_seconds, desc)
         for spec in specs:
@@ -552,6 +551,8 @@ class Supervisor:
         timeout: Any,
         link: bool,
     ) -> Pid | None:
+        what = f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start"
+        timeout = timeout_arg(timeout, f"{what}: timeout")
         flags = _flags(strategy, max_restarts, max_seconds)
         if cls.init is Supervisor.init:  # a list of children: check it here, in the caller
             validate_flags(
