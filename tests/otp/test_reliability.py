@@ -3,6 +3,7 @@
 * Every seconds argument (timeouts, shutdown times, restart windows) is checked
   before anything is sent, with an error that names it; NaN is refused, an int too
   big for a float means "forever" where forever is accepted.
+* ``GenServer.reply`` refuses what is not the ``from_`` of a call.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from livelong import (
     Reply,
     Supervisor,
     Task,
+    make_ref,
 )
 from livelong import self as self_pid
 from livelong.testing import mailbox
@@ -325,3 +327,39 @@ def test_the_start_timeouts_of_the_behaviours_name_them():
 def test_math_inf_is_still_forever():
     assert Reply(1, 2, timeout=math.inf).timeout is None
     assert ChildSpec("w", print, shutdown=math.inf).shutdown == "infinity"
+
+
+# --- 4. GenServer.reply ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda me: (me, "x"),
+        lambda me: (me, 5),
+        lambda me: ("x", make_ref()),
+        lambda me: (me,),
+        lambda me: None,
+    ],
+)
+def test_reply_refuses_what_is_not_the_from_of_a_call(bad):
+    async def main():
+        from_ = bad(self_pid())
+        with pytest.raises(TypeError, match=r"from_ must be the \(pid, tag\) of a call"):
+            GenServer.reply(from_, "v")
+        return mailbox()
+
+    assert run(main) == []
+
+
+def test_reply_with_a_real_from_still_answers():
+    class Later(GenServer):
+        def handle_call(self, request, from_, state):
+            GenServer.reply(from_, ("later", request))
+            return NoReply(state)
+
+    async def main():
+        pid = await Later.start(None)
+        return await GenServer.call(pid, 1)
+
+    assert run(main) == ("later", 1)

@@ -813,9 +813,15 @@ class GenServer:
     def reply(from_: Any, value: Any) -> None:
         """Answer a call whose ``handle_call`` returned ``NoReply``; ``from_`` is the
         second argument of that ``handle_call``.  Any process may reply."""
-        if type(from_) is not tuple or len(from_) != 2:
+        if (
+            type(from_) is not tuple
+            or len(from_) != 2
+            or not isinstance(from_[0], Pid)
+            or not isinstance(from_[1], Ref)
+        ):
             raise TypeError(
-                f"GenServer.reply: from_ must be the (pid, tag) of a call, got {from_!r}"
+                "GenServer.reply: from_ must be the (pid, tag) of a call, as handle_call "
+                f"got it (the tag is a Ref), got {from_!r}"
             )
         _reply(from_, value)
 
