@@ -1,5 +1,9 @@
 """Reliability of the OTP layer under load and with odd arguments.
 
+* Supervisors stay linear in their children: restarting many killed
+  children takes time in proportion to their number.  Each such test times N
+  and 4N children and asks for a ratio well under the 16 of a quadratic cost (linear
+  is about 4); no test asserts an absolute time.
 * Every seconds argument (timeouts, shutdown times, restart windows) is checked
   before anything is sent, with an error that names it; NaN is refused, an int too
   big for a float means "forever" where forever is accepted.
@@ -8,8 +12,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
+import time
 
 import pytest
 
@@ -27,6 +33,8 @@ from livelong import (
     Supervisor,
     Task,
     make_ref,
+    receive,
+    send,
 )
 from livelong import self as self_pid
 from livelong.testing import mailbox
@@ -47,6 +55,133 @@ class Trapping(GenServer):
     def init(self, arg):
         Process.flag("trap_exit", True)
         return arg
+
+
+class Reporter(GenServer):
+    """A child that says "up" to ``arg`` every time it starts."""
+
+    def init(self, to):
+        send(to, "up")
+        return to
+
+
+async def _timed(coro):
+    """CPU seconds ``coro`` took (other programs on the machine do not count; nothing
+    here sleeps), and its result; without the garbage collector, whose passes over
+    everything the test made only add noise."""
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.process_time()
+        result = await coro
+        return time.process_time() - t0, result
+    finally:
+        gc.enable()
+
+
+async def _assert_linear(measure, n, runs=3):
+    """``measure(4 * n)`` takes well under the 16x time of a quadratic cost of
+    ``measure(n)`` (linear is about 4, a bit more once the data outgrows the CPU's
+    caches).  The best of a few interleaved runs, in CPU time: noise only adds time."""
+    small = large = math.inf
+    for _ in range(runs):
+        small = min(small, await measure(n))
+        large = min(large, await measure(4 * n))
+    ratio = large / small
+    assert ratio < 8, f"4x the children took {ratio:.1f}x the time ({small:.3f}, {large:.3f} s)"
+
+
+# --- 2. restarting many killed children ---------------------------------------------
+
+
+async def _restart_dynamic(n):
+    me = self_pid()
+    sup = await DynamicSupervisor.start(max_restarts=n, max_seconds=3600)
+    pids = []
+    for _ in range(n):  # (an "up" left waiting would make each call's receive longer)
+        pids.append(await DynamicSupervisor.start_child(sup, (Reporter, me)))
+        await receive("up")
+
+    async def kill_all_and_wait():
+        for pid in pids:
+            Process.exit(pid, "kill")
+        for _ in range(n):
+            await receive("up")
+
+    took, _ = await _timed(kill_all_and_wait())
+    now = {c.pid for c in await DynamicSupervisor.which_children(sup)}
+    assert len(now) == n and not now & set(pids) and all(map(Process.alive, now))
+    await DynamicSupervisor.stop(sup, timeout=None)
+    return took
+
+
+def test_restarting_many_killed_children_of_a_dynamic_supervisor_is_linear():
+    run(lambda: _assert_linear(_restart_dynamic, 1500))
+
+
+async def _restart_static(n):
+    me = self_pid()
+    specs = [Reporter.child_spec(me, id=i) for i in range(n)]
+    sup = await Supervisor.start(specs, max_restarts=n, max_seconds=3600)
+    for _ in range(n):
+        await receive("up")
+    pids = [c.pid for c in await Supervisor.which_children(sup)]
+
+    async def kill_all_and_wait():
+        for pid in pids:
+            Process.exit(pid, "kill")
+        for _ in range(n):
+            await receive("up")
+
+    took, _ = await _timed(kill_all_and_wait())
+    rows = await Supervisor.which_children(sup)
+    assert [r.id for r in rows] == list(range(n))  # still in start order
+    now = {r.pid for r in rows}
+    assert len(now) == n and not now & set(pids) and all(map(Process.alive, now))
+    await Supervisor.stop(sup, timeout=None)
+    return took
+
+
+def test_restarting_many_killed_children_of_a_supervisor_is_linear():
+    run(lambda: _assert_linear(_restart_static, 1000))
+
+
+class SlowStart(GenServer):
+    """Tells ``to`` it is starting, then waits for "go": its supervisor waits too."""
+
+    async def init(self, to):
+        send(to, ("starting", self_pid()))
+        await receive("go")
+        return to
+
+
+def test_requests_that_came_before_many_exits_are_handled_first():
+    """A supervisor that takes its EXIT messages in bulk still handles them in their
+    order: a terminate_child that came before its child died wins over the restart."""
+
+    async def main():
+        me = self_pid()
+        sup = await DynamicSupervisor.start(max_restarts=100, max_seconds=3600)
+        pids = [await DynamicSupervisor.start_child(sup, (Reporter, me)) for _ in range(50)]
+        for _ in pids:
+            await receive("up")
+        slow = Task.async_(DynamicSupervisor.start_child, sup, (SlowStart, me))
+        _, slow_pid = await receive(("starting", livelong.ANY))  # the supervisor waits
+        term = Task.async_(DynamicSupervisor.terminate_child, sup, pids[10])
+        while Process.info(sup, "message_queue_len") == 0:
+            await Process.sleep(0)  # until the terminate_child request is queued
+        for pid in pids:
+            Process.exit(pid, "kill")
+        send(slow_pid, "go")
+        terminated = await Task.await_(term)
+        started = await Task.await_(slow)
+        for _ in range(49):  # all but the terminated child come back
+            await receive("up")
+        count = await DynamicSupervisor.count_children(sup)
+        await DynamicSupervisor.stop(sup)
+        return terminated, started == slow_pid, count["active"], mailbox()
+
+    assert run(main) == (None, True, 50, [])
 
 
 # --- 3. seconds arguments -----------------------------------------------------------

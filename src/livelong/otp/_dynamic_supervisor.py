@@ -28,13 +28,14 @@ each killed after its own shutdown time.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Any
 
 from .._core._ids import Pid, Ref
 from .._core._scheduler import monotonic, receive, send
 from .._primitives import Process, monitor, unlink
 from .._primitives import self as _self
-from ._child_spec import ChildSpec, call_start, normalize_child
+from ._child_spec import ChildSpec, normalize_child
 from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term, take_waiting
 from ._seconds import timeout_arg
 from ._supervisor import (
@@ -46,8 +47,9 @@ from ._supervisor import (
     _request,
     _State,
     reason_kind,
-    shutdown_child,
+    start_child_process,
     start_failure,
+    stop_child_process,
     validate_flags,
 )
 
@@ -71,7 +73,7 @@ class _DynState(_State):
         self.by_pid_map: dict[Pid, ChildSpec] = {}
         self.max_children = max_children
         self.extra = extra
-        self.waiting: list[ChildSpec] = []  # failed restarts, to try again
+        self.waiting: deque[ChildSpec] = deque()  # failed restarts, to try again
 
 
 class _DynamicServer(GenServer):
@@ -79,7 +81,9 @@ class _DynamicServer(GenServer):
         max_restarts, max_seconds, max_children, extra = arg
         Process.flag("trap_exit", True)
         desc = f"DynamicSupervisor {_self()!r}"
-        return _DynState(max_restarts, max_seconds, desc, max_children, tuple(extra))
+        state = _DynState(max_restarts, max_seconds, desc, max_children, tuple(extra))
+        self._livelong_stash = state.stash
+        return state
 
     async def handle_call(self, request: Any, from_: Any, state: _DynState) -> Any:
         op = request[0]
@@ -95,7 +99,7 @@ class _DynamicServer(GenServer):
                     state,
                 )
             try:
-                pid = await call_start(spec, state.extra)
+                pid = await start_child_process(state, spec, state.extra)
             except Exception as e:
                 return Reply(("error", start_failure(state.desc, spec.id, e)), state)
             if pid is not None:
@@ -103,7 +107,7 @@ class _DynamicServer(GenServer):
             return Reply(("ok", pid), state)
         if op == "terminate_child":
             pid = request[1]
-            found = children.pop(pid, None)
+            found = children.pop(pid, None) if isinstance(pid, Pid) else None
             if found is None:
                 return Reply(
                     (
@@ -112,7 +116,7 @@ class _DynamicServer(GenServer):
                     ),
                     state,
                 )
-            reason = await shutdown_child(pid, found.shutdown, state.desc)
+            reason = await stop_child_process(state, pid, found.shutdown)
             if not _expected_shutdown(reason, found.shutdown):
                 logger.error(
                     "%s: child %r shut down with reason %s", state.desc, pid, format_term(reason)
@@ -126,8 +130,9 @@ class _DynamicServer(GenServer):
         raise ValueError(f"{state.desc}: unknown request {request!r}")
 
     async def handle_info(self, msg: Any, state: _DynState) -> Any:
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
-            spec = state.by_pid_map.pop(msg[1], None)
+        pid = state.exited(msg)
+        if pid is not None:
+            spec = state.by_pid_map.pop(pid, None)
             if spec is None:
                 return NoReply(state)
             reason = msg[2]
@@ -143,10 +148,12 @@ class _DynamicServer(GenServer):
             if not restart:
                 return NoReply(state)
             return await self._restart(spec, state)
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
+            return NoReply(state)
         if msg == "$dyn_try_again":
             if not state.waiting:
                 return NoReply(state)
-            spec = state.waiting.pop(0)
+            spec = state.waiting.popleft()
             return await self._restart(spec, state)
         return super().handle_info(msg, state)
 
@@ -160,7 +167,7 @@ class _DynamicServer(GenServer):
             )
             return Stop("shutdown", state)
         try:
-            pid = await call_start(spec, state.extra)
+            pid = await start_child_process(state, spec, state.extra)
         except Exception as e:
             logger.error(
                 "%s: child %r failed to restart: %s; trying again",
