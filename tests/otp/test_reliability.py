@@ -1,7 +1,7 @@
 """Reliability of the OTP layer under load and with odd arguments.
 
-* Supervisors stay linear in their children: restarting many killed
-  children takes time in proportion to their number.  Each such test times N
+* Supervisors stay linear in their children: stopping many children, and restarting
+  many killed ones, takes time in proportion to their number.  Each such test times N
   and 4N children and asks for a ratio well under the 16 of a quadratic cost (linear
   is about 4); no test asserts an absolute time.
 * Every seconds argument (timeouts, shutdown times, restart windows) is checked
@@ -89,6 +89,82 @@ async def _assert_linear(measure, n, runs=3):
         large = min(large, await measure(4 * n))
     ratio = large / small
     assert ratio < 8, f"4x the children took {ratio:.1f}x the time ({small:.3f}, {large:.3f} s)"
+
+
+# --- 1. stopping many children ------------------------------------------------------
+
+
+async def _until_shutdown():
+    """A light child (no GenServer start to wait for) that stops when asked."""
+    Process.flag("trap_exit", True)
+    await receive()
+    livelong.exit("shutdown")
+
+
+LIGHT = ChildSpec("light", (livelong.spawn_link, (_until_shutdown,)))
+
+
+async def _stop_dynamic(n):
+    sup = await DynamicSupervisor.start()
+    for _ in range(n):
+        await DynamicSupervisor.start_child(sup, LIGHT)
+    assert (await DynamicSupervisor.count_children(sup))["active"] == n
+    before = len(Process.list())
+    took, _ = await _timed(DynamicSupervisor.stop(sup, timeout=None))
+    assert before - len(Process.list()) == n + 1  # every child is gone, and the supervisor
+    return took
+
+
+def test_stopping_a_dynamic_supervisor_is_linear_in_its_children():
+    run(lambda: _assert_linear(_stop_dynamic, 4000))
+
+
+def test_children_with_different_shutdowns_are_each_killed_at_their_own_time():
+    class Stubborn(GenServer):
+        """Traps exits and ignores the supervisor's "shutdown": only a kill stops it."""
+
+        def init(self, arg):
+            Process.flag("trap_exit", True)
+            return arg
+
+        def handle_info(self, msg, state):
+            return NoReply(state)
+
+    async def main():
+        sup = await DynamicSupervisor.start()
+        # the parent's EXIT is what a GenServer stops on; a child whose parent is the
+        # supervisor would stop at once, so these are started unlinked and linked by hand
+        kinds = {}
+        for shutdown in (0.2, 0.05, "brutal_kill", 0.1):
+            spec = ChildSpec(shutdown, (_start_stubborn, (Stubborn,)), shutdown=shutdown)
+            pid = await DynamicSupervisor.start_child(sup, spec)
+            kinds[pid] = shutdown
+        refs = {livelong.monitor(pid): kind for pid, kind in kinds.items()}
+        await DynamicSupervisor.stop(sup, timeout=None)
+        order = []
+        for _ in refs:
+            down = await receive(("DOWN", livelong.ANY, livelong.ANY, livelong.ANY, "killed"))
+            order.append(refs[down[1]])
+        return order
+
+    order = run(main)
+    assert order == ["brutal_kill", 0.05, 0.1, 0.2]
+
+
+async def _start_stubborn(cls):
+    pid = await cls.start(None)
+    livelong.link(pid)
+    return pid
+
+
+async def _stop_static(n):
+    sup = await Supervisor.start([LIGHT.replace(id=i) for i in range(n)])
+    took, _ = await _timed(Supervisor.stop(sup, timeout=None))
+    return took
+
+
+def test_stopping_a_supervisor_is_linear_in_its_children():
+    run(lambda: _assert_linear(_stop_static, 2000))
 
 
 # --- 2. restarting many killed children ---------------------------------------------
