@@ -26,6 +26,7 @@ from typing import Any
 from .._core import Pid
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply, Reply, format_term
+from ._seconds import timeout_arg
 
 __all__ = ["Agent"]
 
@@ -75,6 +76,7 @@ class Agent:
     ) -> Pid:
         """Start an agent linked to the caller with the state ``fn(*args)``."""
         _check(fn, "Agent.start_link")
+        timeout = timeout_arg(timeout, "Agent.start_link: timeout")
         pid = await _AgentServer.start_link((fn, args), name=name, timeout=timeout)
         assert pid is not None
         return pid
@@ -85,6 +87,7 @@ class Agent:
     ) -> Pid:
         """Like :meth:`start_link`, not linked."""
         _check(fn, "Agent.start")
+        timeout = timeout_arg(timeout, "Agent.start: timeout")
         pid = await _AgentServer.start((fn, args), name=name, timeout=timeout)
         assert pid is not None
         return pid
@@ -107,6 +110,7 @@ class Agent:
     ) -> Any:
         """``fn(state, *args)``, computed in the agent."""
         _check(fn, "Agent.get")
+        timeout = timeout_arg(timeout, "Agent.get: timeout")
         return await GenServer.call(agent, ("get", fn, args), timeout)
 
     @staticmethod
@@ -115,6 +119,7 @@ class Agent:
     ) -> None:
         """Replace the state with ``fn(state, *args)``; waits until done."""
         _check(fn, "Agent.update")
+        timeout = timeout_arg(timeout, "Agent.update: timeout")
         await GenServer.call(agent, ("update", fn, args), timeout)
 
     @staticmethod
@@ -123,6 +128,7 @@ class Agent:
     ) -> Any:
         """``value, new_state = fn(state, *args)``: set the state, return the value."""
         _check(fn, "Agent.get_and_update")
+        timeout = timeout_arg(timeout, "Agent.get_and_update: timeout")
         return await GenServer.call(agent, ("get_and_update", fn, args), timeout)
 
     @staticmethod
@@ -134,4 +140,4 @@ class Agent:
     @staticmethod
     async def stop(agent: Any, reason: Any = "normal", timeout: float | None = None) -> None:
         """Stop the agent."""
-        await GenServer.stop(agent, reason, timeout)
+        await GenServer.stop(agent, reason, timeout_arg(timeout, "Agent.stop: timeout"))

@@ -15,12 +15,12 @@ start" (Elixir's ``:ignore``); it raises to report a failure.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._core import Pid
+from ._seconds import shutdown_arg
 
 __all__ = ["ChildSpec", "normalize_child", "normalize_children", "call_start"]
 
@@ -39,8 +39,9 @@ class ChildSpec:
     * ``restart`` -- ``"permanent"`` (always restarted), ``"transient"`` (restarted
       only after an abnormal exit), ``"temporary"`` (never restarted);
     * ``shutdown`` -- seconds the child gets to stop after the ``"shutdown"`` exit
-      signal before it is killed, or ``"brutal_kill"``, or ``"infinity"``; default 5.0
-      for a worker and ``"infinity"`` for a supervisor;
+      signal before it is killed, or ``"brutal_kill"``, or ``"infinity"`` (also
+      ``math.inf`` or an int too big for a float); default 5.0 for a worker and
+      ``"infinity"`` for a supervisor;
     * ``type`` -- ``"worker"`` or ``"supervisor"``;
     * ``modules`` -- informational, shown by ``which_children``.
 
@@ -87,18 +88,9 @@ def _validate(spec: ChildSpec, what: str) -> float | str:
         raise ValueError(f"{what}: restart must be one of {RESTARTS}, got {spec.restart!r}")
     if spec.type not in TYPES:
         raise ValueError(f"{what}: type must be one of {TYPES}, got {spec.type!r}")
-    shutdown = spec.shutdown
-    if shutdown is None:
+    if spec.shutdown is None:
         return "infinity" if spec.type == "supervisor" else 5.0
-    if shutdown in ("brutal_kill", "infinity"):
-        return shutdown
-    if isinstance(shutdown, bool) or not isinstance(shutdown, int | float) or shutdown < 0:
-        raise ValueError(
-            f"{what}: shutdown must be seconds >= 0, 'brutal_kill' or 'infinity', got {shutdown!r}"
-        )
-    if math.isinf(shutdown):
-        return "infinity"
-    return float(shutdown)
+    return shutdown_arg(spec.shutdown, f"{what}: shutdown")
 
 
 def normalize_child(spec: Any, position: int | None = None) -> ChildSpec:

@@ -28,12 +28,14 @@ each killed after its own shutdown time.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Any
 
 from .._core import Pid, Process, Ref, monitor, monotonic, receive, send, unlink
 from .._core import self as _self
-from ._child_spec import ChildSpec, call_start, normalize_child
-from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term, take_waiting
+from ._child_spec import ChildSpec, normalize_child
+from ._gen_server import GenServer, NoReply, Reply, Stop, exit_reason, format_term
+from ._seconds import timeout_arg
 from ._supervisor import (
     RESTART,
     ChildInfo,
@@ -43,8 +45,9 @@ from ._supervisor import (
     _request,
     _State,
     reason_kind,
-    shutdown_child,
+    start_child_process,
     start_failure,
+    stop_child_process,
     validate_flags,
 )
 
@@ -68,7 +71,7 @@ class _DynState(_State):
         self.by_pid_map: dict[Pid, ChildSpec] = {}
         self.max_children = max_children
         self.extra = extra
-        self.waiting: list[ChildSpec] = []  # failed restarts, to try again
+        self.waiting: deque[ChildSpec] = deque()  # failed restarts, to try again
 
 
 class _DynamicServer(GenServer):
@@ -76,7 +79,9 @@ class _DynamicServer(GenServer):
         max_restarts, max_seconds, max_children, extra = arg
         Process.flag("trap_exit", True)
         desc = f"DynamicSupervisor {_self()!r}"
-        return _DynState(max_restarts, max_seconds, desc, max_children, tuple(extra))
+        state = _DynState(max_restarts, max_seconds, desc, max_children, tuple(extra))
+        self._livelong_stash = state.stash
+        return state
 
     async def handle_call(self, request: Any, from_: Any, state: _DynState) -> Any:
         op = request[0]
@@ -92,7 +97,7 @@ class _DynamicServer(GenServer):
                     state,
                 )
             try:
-                pid = await call_start(spec, state.extra)
+                pid = await start_child_process(state, spec, state.extra)
             except Exception as e:
                 return Reply(("error", start_failure(state.desc, spec.id, e)), state)
             if pid is not None:
@@ -100,7 +105,7 @@ class _DynamicServer(GenServer):
             return Reply(("ok", pid), state)
         if op == "terminate_child":
             pid = request[1]
-            found = children.pop(pid, None)
+            found = children.pop(pid, None) if isinstance(pid, Pid) else None
             if found is None:
                 return Reply(
                     (
@@ -109,7 +114,7 @@ class _DynamicServer(GenServer):
                     ),
                     state,
                 )
-            reason = await shutdown_child(pid, found.shutdown, state.desc)
+            reason = await stop_child_process(state, pid, found.shutdown)
             if not _expected_shutdown(reason, found.shutdown):
                 logger.error(
                     "%s: child %r shut down with reason %s", state.desc, pid, format_term(reason)
@@ -123,8 +128,9 @@ class _DynamicServer(GenServer):
         raise ValueError(f"{state.desc}: unknown request {request!r}")
 
     async def handle_info(self, msg: Any, state: _DynState) -> Any:
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
-            spec = state.by_pid_map.pop(msg[1], None)
+        pid = state.exited(msg)
+        if pid is not None:
+            spec = state.by_pid_map.pop(pid, None)
             if spec is None:
                 return NoReply(state)
             reason = msg[2]
@@ -140,10 +146,12 @@ class _DynamicServer(GenServer):
             if not restart:
                 return NoReply(state)
             return await self._restart(spec, state)
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
+            return NoReply(state)
         if msg == "$dyn_try_again":
             if not state.waiting:
                 return NoReply(state)
-            spec = state.waiting.pop(0)
+            spec = state.waiting.popleft()
             return await self._restart(spec, state)
         return super().handle_info(msg, state)
 
@@ -157,7 +165,7 @@ class _DynamicServer(GenServer):
             )
             return Stop("shutdown", state)
         try:
-            pid = await call_start(spec, state.extra)
+            pid = await start_child_process(state, spec, state.extra)
         except Exception as e:
             logger.error(
                 "%s: child %r failed to restart: %s; trying again",
@@ -188,66 +196,84 @@ class _Row:
 
 
 async def _stop_concurrently(state: _DynState) -> None:
-    """Ask every child to stop at once; kill each one its shutdown time later."""
+    """Ask every child to stop at once; kill each one its shutdown time later.
+
+    Linear in the children: the deadlines are sorted once (already in order when the
+    children have one shutdown time) and passed in order, and every message is taken
+    as it comes -- a child's DOWN is crossed off, anything else goes to the stash -- so
+    no receive scans the mailbox."""
     children = state.by_pid_map
     state.by_pid_map = {}
-    pending: dict[Any, tuple[Pid, ChildSpec, float | None]] = {}
+    state.drain()
+    pending: dict[Ref, tuple[Pid, ChildSpec]] = {}
+    deadlines: list[tuple[float, int, Ref]] = []  # (when, order, mref)
     now = monotonic()
     for pid, spec in children.items():
         mref = monitor(pid)
         unlink(pid)
-        if spec.shutdown == "brutal_kill":
+        shutdown = spec.shutdown
+        if shutdown == "brutal_kill":
             Process.exit(pid, "kill")
-            deadline = None
         else:
             Process.exit(pid, "shutdown")
-            deadline = None if spec.shutdown == "infinity" else now + float(spec.shutdown)
-        pending[mref] = (pid, spec, deadline)
+            if shutdown != "infinity":
+                deadlines.append((now + shutdown, len(deadlines), mref))
+        pending[mref] = (pid, spec)
+    deadlines.sort()
+    next_ = 0  # deadlines before it have passed, or their children are down
+    stash = state.stash
     while pending:
-        deadlines = [d for (_, _, d) in pending.values() if d is not None]
-        wait = max(0.0, min(deadlines) - monotonic()) if deadlines else None
+        while next_ < len(deadlines) and deadlines[next_][2] not in pending:
+            next_ += 1  # that child is down already
+        wait = None
+        if next_ < len(deadlines):
+            wait = deadlines[next_][0] - monotonic()
+            if wait <= 0:  # kill the next one that is late
+                pid, spec = pending[deadlines[next_][2]]
+                next_ += 1
+                logger.warning(
+                    "%s: child %r did not stop within %s s; killing it",
+                    state.desc,
+                    pid,
+                    spec.shutdown,
+                )
+                Process.exit(pid, "kill")
+                continue
         try:
-            down = await receive(
-                lambda m: (
-                    type(m) is tuple
-                    and len(m) == 5
-                    and m[0] == "DOWN"
-                    and type(m[1]) is Ref
-                    and m[1] in pending
-                ),
-                timeout=wait,
-            )
+            m = await receive(timeout=wait)
         except TimeoutError:
-            now = monotonic()
-            for _mref, (pid, spec, d) in list(pending.items()):
-                if d is not None and d <= now:
-                    logger.warning(
-                        "%s: child %r did not stop within %s s; killing it",
+            continue
+        if type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and type(m[1]) is Ref:
+            entry = pending.pop(m[1], None)
+            if entry is not None:
+                pid, spec = entry
+                reason = m[4]
+                if not _expected_shutdown(reason, spec.shutdown) and reason not in (
+                    "killed",
+                    "noproc",
+                ):
+                    logger.error(
+                        "%s: child %r shut down with reason %s",
                         state.desc,
                         pid,
-                        spec.shutdown,
+                        format_term(reason),
                     )
-                    Process.exit(pid, "kill")
-                    pending[_mref] = (pid, spec, None)
-            continue
-        pid, spec, _ = pending.pop(down[1])
-        if not _expected_shutdown(down[4], spec.shutdown) and down[4] not in ("killed", "noproc"):
-            logger.error(
-                "%s: child %r shut down with reason %s", state.desc, pid, format_term(down[4])
-            )
+                continue
+        stash.append(m)
+    # the EXITs of children that died before they were unlinked
+    kept = [m for m in stash if not _exit_of(m, children)]
+    stash.clear()
+    stash.extend(kept)
 
-    # EXITs of children that died before they were unlinked
-    def died_early(m: Any) -> bool:
-        return (
-            type(m) is tuple
-            and len(m) == 3
-            and m[0] == "EXIT"
-            and isinstance(m[1], Pid)
-            and m[1] in children
-        )
 
-    while take_waiting(died_early) is not None:
-        pass
+def _exit_of(m: Any, children: dict[Pid, ChildSpec]) -> bool:
+    return (
+        type(m) is tuple
+        and len(m) == 3
+        and m[0] == "EXIT"
+        and isinstance(m[1], Pid)
+        and m[1] in children
+    )
 
 
 class DynamicSupervisor:
@@ -265,6 +291,7 @@ class DynamicSupervisor:
         timeout: float | None = None,
     ) -> Pid:
         """Start an empty dynamic supervisor linked to the caller; returns its pid."""
+        timeout = timeout_arg(timeout, "DynamicSupervisor.start_link: timeout")
         arg = _check(strategy, max_restarts, max_seconds, max_children, extra_arguments)
         pid = await _DynamicServer.start_link(arg, name=name, timeout=timeout)
         assert pid is not None
@@ -282,6 +309,7 @@ class DynamicSupervisor:
         timeout: float | None = None,
     ) -> Pid:
         """Like :meth:`start_link`, not linked to the caller."""
+        timeout = timeout_arg(timeout, "DynamicSupervisor.start: timeout")
         arg = _check(strategy, max_restarts, max_seconds, max_children, extra_arguments)
         pid = await _DynamicServer.start(arg, name=name, timeout=timeout)
         assert pid is not None
@@ -344,7 +372,7 @@ def _check(
     what = "DynamicSupervisor"
     if strategy != "one_for_one":
         raise ValueError(f"{what}: strategy must be 'one_for_one', got {strategy!r}")
-    validate_flags(strategy, max_restarts, max_seconds, what)
+    max_seconds = validate_flags(strategy, max_restarts, max_seconds, what)
     if max_children is not None and (
         isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 0
     ):

@@ -71,7 +71,10 @@ raises :class:`~livelong.Exit` with
 * the server's exit reason when it dies before replying,
 * reason ``("timeout", context)`` when no reply comes in time,
 
-and ``exc.context`` names the call (``GenServer.call(#PID<0.83.0>, 'get', 5.0)``).  A
+and ``exc.context`` names the call (``GenServer.call(#PID<0.83.0>, 'get', 5.0)``).
+Every timeout of the OTP layer is checked before anything is sent: seconds >= 0, or
+``None``/``"infinity"``/``math.inf`` (an int too big for a float too) for none; NaN, a
+negative number or a non-number raise ``ValueError``/``TypeError`` naming it.  A
 reply that comes after the caller gave up is dropped: it never lands in the caller's
 mailbox.  Messages from one process arrive in the order they were sent, so calls and
 casts from one client are handled in order.
@@ -120,6 +123,7 @@ import logging
 import math
 import reprlib
 import types
+from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
@@ -143,6 +147,7 @@ from .._core import (
 )
 from .._core import self as _self
 from ._child_spec import ChildSpec
+from ._seconds import timeout_arg
 
 __all__ = [
     "GenServer",
@@ -179,14 +184,9 @@ def _extras_repr(timeout: Any, cont: Any, hibernate: bool) -> str:
 
 
 def _check_extras(what: str, timeout: Any, cont: Any) -> Any:
-    if timeout is not None:
-        if cont is not _NOTHING:
-            raise ValueError(f"{what}: timeout and continue_ exclude each other")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-            raise ValueError(f"{what}: timeout must be seconds >= 0 or None, got {timeout!r}")
-        if math.isinf(timeout):
-            return None
-    return timeout
+    if timeout is not None and cont is not _NOTHING:
+        raise ValueError(f"{what}: timeout and continue_ exclude each other")
+    return timeout_arg(timeout, f"{what}: timeout")
 
 
 class Reply:
@@ -326,16 +326,6 @@ class CallContext(NamedTuple):
         return (
             f"{self.function}({self.server!r}, {format_term(self.request, 200)}, {self.timeout!r})"
         )
-
-
-def _timeout_arg(timeout: Any, what: str) -> float | None:
-    if timeout is None or timeout == "infinity":
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-        raise ValueError(
-            f"{what}: timeout must be seconds >= 0, None or 'infinity', got {timeout!r}"
-        )
-    return None if math.isinf(timeout) else timeout
 
 
 # ----------------------------------------------------------------------------------
@@ -541,6 +531,8 @@ async def _loop(
     handle_call = server.handle_call
     handle_cast = server.handle_cast
     handle_info = server.handle_info
+    stash = server._livelong_stash
+    unstashed = 0
     try:
         while True:
             from_: Any = None
@@ -549,7 +541,12 @@ async def _loop(
                 r = server.handle_continue(cont, state)
                 cont = _NOTHING
             else:
-                if timeout is None:
+                if stash:  # messages the server took out of its mailbox come first
+                    msg = stash.popleft()
+                    unstashed += 1
+                    if not unstashed & 63:
+                        await Process.sleep(0)  # let others run now and then, as receive does
+                elif timeout is None:
                     msg = await receive()
                 else:
                     try:
@@ -698,6 +695,11 @@ class GenServer:
 
     _child_defaults: ClassVar[dict[str, Any]] = {}
 
+    #: Messages the server took out of its mailbox (with :func:`drain_mailbox`), which
+    #: the loop handles before the mailbox, oldest first.  None (the default) for a
+    #: server that never does; the supervisors set it in ``init``.
+    _livelong_stash: deque[Any] | None = None
+
     def __init_subclass__(cls, **child_defaults: Any) -> None:
         unknown = set(child_defaults) - {"restart", "shutdown", "id"}
         if unknown:
@@ -798,7 +800,7 @@ class GenServer:
         the exits it raises)."""
         pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
-            timeout = _timeout_arg(timeout, "GenServer.call")
+            timeout = timeout_arg(timeout, "GenServer.call: timeout")
         if pid is None:
             raise Exit("noproc", CallContext("GenServer.call", server, request, timeout))
         me = _self()
@@ -831,9 +833,15 @@ class GenServer:
     def reply(from_: Any, value: Any) -> None:
         """Answer a call whose ``handle_call`` returned ``NoReply``; ``from_`` is the
         second argument of that ``handle_call``.  Any process may reply."""
-        if type(from_) is not tuple or len(from_) != 2:
+        if (
+            type(from_) is not tuple
+            or len(from_) != 2
+            or not isinstance(from_[0], Pid)
+            or not isinstance(from_[1], Ref)
+        ):
             raise TypeError(
-                f"GenServer.reply: from_ must be the (pid, tag) of a call, got {from_!r}"
+                "GenServer.reply: from_ must be the (pid, tag) of a call, as handle_call "
+                f"got it (the tag is a Ref), got {from_!r}"
             )
         _reply(from_, value)
 
@@ -842,7 +850,7 @@ class GenServer:
         """Stop ``server`` with ``reason`` (its ``terminate`` runs) and wait until it is
         gone.  Raises ``Exit("noproc")`` if it is not running, ``Exit(other)`` if it
         exited with another reason, ``Exit(("timeout", ...))`` after ``timeout``."""
-        timeout = _timeout_arg(timeout, "GenServer.stop")
+        timeout = timeout_arg(timeout, "GenServer.stop: timeout")
         ctx = CallContext("GenServer.stop", server, reason, timeout)
         pid = whereis_server(server)
         if pid is None:
@@ -884,7 +892,8 @@ async def _start(
     if not (isinstance(cls, type) and issubclass(cls, GenServer)):
         raise TypeError(f"start: {cls!r} is not a GenServer subclass")
     _check_name(name)
-    timeout = _timeout_arg(timeout, f"{cls.__qualname__}.start")
+    what = f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start"
+    timeout = timeout_arg(timeout, f"{what}: timeout")
     me = _self()
     tag = make_ref()
     if link:
@@ -892,12 +901,7 @@ async def _start(
     else:
         pid = spawn(_server_main, cls, arg, name, None, me, tag)
     mref = monitor(pid)
-    ctx = CallContext(
-        f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start",
-        name or pid,
-        arg,
-        timeout,
-    )
+    ctx = CallContext(what, name or pid, arg, timeout)
     try:
         msg = await receive((tag, ANY, ANY), ("DOWN", mref, ANY, ANY, ANY), timeout=timeout)
     except TimeoutError:
@@ -907,7 +911,9 @@ async def _start(
         await receive(("DOWN", mref, ANY, ANY, ANY))
         take_waiting(("EXIT", pid, ANY))  # a trapping caller's
         raise Exit(("timeout", ctx), ctx) from None
-    demonitor(mref, flush=True)
+    # a DOWN can only be waiting if the server died since it answered (a scan of the
+    # whole mailbox otherwise: a supervisor's many EXITs, say)
+    demonitor(mref, flush=not Process.alive(pid))
     if msg[0] == "DOWN":  # killed before init finished
         if link:
             take_waiting(("EXIT", pid, ANY))
@@ -924,6 +930,23 @@ async def _start(
         err.add_note(f"(raised in init of {cls.__qualname__} {pid!r}, started by {ctx!r})")
         raise err
     raise Exit(err, ctx)
+
+
+def drain_mailbox() -> list[Any]:
+    """Every message now in the caller's mailbox, oldest first, taken out of it (it
+    never waits).
+
+    A server that keeps many messages waiting while its callbacks do selective
+    receives (a supervisor with thousands of EXITs, starting children) moves them to
+    its ``_livelong_stash`` with this: each receive then looks at a short mailbox,
+    and the loop still handles every message in the order it came.  (Stashed
+    messages no longer count in ``Process.info(pid, "message_queue_len")``.)"""
+    out: list[Any] = []
+    try:
+        while True:
+            out.append(receive_nowait())
+    except TimeoutError:
+        return out
 
 
 def take_waiting(*patterns: Any) -> Any:

@@ -39,6 +39,7 @@ from .._core import Pid, Process, Ref, current_node, demonitor, monitor, send
 from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply
+from ._seconds import timeout_arg
 from ._tables import live_table
 
 __all__ = ["Registry", "AlreadyRegistered"]
@@ -152,6 +153,7 @@ class Registry:
         ``"duplicate"``; ``name``: how every other function refers to it (it is also
         registered under that name)."""
         _check(keys, name)
+        timeout = timeout_arg(timeout, "Registry.start_link: timeout")
         pid = await _RegistryServer.start_link((name, keys), name=name, timeout=timeout)
         assert pid is not None
         return pid

@@ -58,6 +58,13 @@ supervisor decides what to do.  A child that fails to restart is tried again (ea
 counts as a restart).  Stopping a child means: unlink, the exit signal ``"shutdown"``,
 ``shutdown`` seconds to go, then ``"kill"``; ``"brutal_kill"`` kills at once.  When the
 supervisor stops it stops its children in reverse start order.
+
+Every step costs the same however many children there are: children are found by id
+and by pid in dicts, and before it starts or stops a child (whose start handshake and
+shutdown are selective receives) the supervisor moves its mailbox to a stash that its
+GenServer loop handles first, in order (:meth:`_State.drain`).  So when thousands of
+children die at once, each restart looks at a short mailbox instead of scanning all
+the waiting EXITs.
 """
 
 from __future__ import annotations
@@ -65,7 +72,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 from .._core import ANY, Exit, Pid, Process, monitor, monotonic, receive, send, unlink
@@ -77,11 +83,13 @@ from ._gen_server import (
     NoReply,
     Reply,
     Stop,
+    drain_mailbox,
     exit_reason,
     format_term,
     is_normal_reason,
     take_waiting,
 )
+from ._seconds import shutdown_arg, timeout_arg, window_arg
 
 __all__ = [
     "Supervisor",
@@ -167,17 +175,14 @@ def start_failure(who: str, child_id: Any, e: Exception) -> SupervisorError:
     )
 
 
-def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str) -> None:
+def validate_flags(strategy: Any, max_restarts: Any, max_seconds: Any, what: str) -> float:
+    """Check the supervisor flags; returns ``max_seconds`` as a float (``math.inf``
+    for an int too big for one)."""
     if strategy not in STRATEGY:
         raise ValueError(f"{what}: unknown strategy {strategy!r}; use one of {sorted(STRATEGY)}")
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise ValueError(f"{what}: max_restarts must be an int >= 0, got {max_restarts!r}")
-    if (
-        isinstance(max_seconds, bool)
-        or not isinstance(max_seconds, int | float)
-        or not max_seconds > 0
-    ):
-        raise ValueError(f"{what}: max_seconds must be a number > 0, got {max_seconds!r}")
+    return window_arg(max_seconds, f"{what}: max_seconds")
 
 
 # ----------------------------------------------------------------------------------
@@ -191,6 +196,7 @@ async def shutdown_child(pid: Pid, shutdown: float | str, who: str = "") -> Any:
     The caller must trap exits.  The child is unlinked first, so its exit does not come
     back as an EXIT message; an EXIT already waiting is taken (its reason is the real
     one)."""
+    shutdown = shutdown_arg(shutdown, f"{who or 'shutdown_child'}: shutdown")
     mref = monitor(pid)
     unlink(pid)
     early = take_waiting(("EXIT", pid, ANY))
@@ -224,38 +230,89 @@ def _expected_shutdown(reason: Any, shutdown: Any) -> bool:
 # The supervisor process
 
 
-@dataclass(eq=False)
 class _Child:
-    spec: ChildSpec
-    pid: Pid | str | None = None
+    """A child of a :class:`Supervisor`: its spec and its pid, None when it is not
+    running and ``"restarting"`` while a failed restart waits.  Setting ``pid`` keeps
+    ``index`` (the state's running children by pid) up to date."""
+
+    __slots__ = ("spec", "_pid", "_index")
+
+    def __init__(self, spec: ChildSpec, index: dict[Pid, _Child], pid: Pid | None = None):
+        self.spec = spec
+        self._index = index
+        self._pid: Pid | str | None = None
+        self.pid = pid
+
+    @property
+    def pid(self) -> Pid | str | None:
+        return self._pid
+
+    @pid.setter
+    def pid(self, pid: Pid | str | None) -> None:
+        old = self._pid
+        if isinstance(old, Pid) and self._index.get(old) is self:
+            del self._index[old]
+        self._pid = pid
+        if isinstance(pid, Pid):
+            self._index[pid] = self
 
     @property
     def running(self) -> bool:
-        return isinstance(self.pid, Pid)
+        return isinstance(self._pid, Pid)
+
+
+_NO_EXIT: Any = object()
 
 
 class _State:
-    __slots__ = ("children", "strategy", "max_restarts", "max_seconds", "restarts", "desc")
+    """What a supervisor knows.  Children are found by id and by pid in constant time,
+    and ``children`` keeps them in start order.
+
+    ``stash`` holds messages taken out of the mailbox (see :meth:`drain`), which the
+    GenServer loop handles before the mailbox; ``early`` has the reasons of the
+    EXITs among them, by pid, so that stopping a child that had died finds its reason
+    there."""
+
+    __slots__ = (
+        "children",
+        "pids",
+        "strategy",
+        "max_restarts",
+        "max_seconds",
+        "restarts",
+        "desc",
+        "stash",
+        "early",
+    )
 
     def __init__(self, strategy: str, max_restarts: int, max_seconds: float, desc: str) -> None:
-        self.children: list[_Child] = []
+        self.children: dict[Any, _Child] = {}  # by id, in start order
+        self.pids: dict[Pid, _Child] = {}  # the running ones
         self.strategy = strategy
         self.max_restarts = max_restarts
         self.max_seconds = max_seconds
         self.restarts: deque[float] = deque()
         self.desc = desc
+        self.stash: deque[Any] = deque()
+        self.early: dict[Pid, Any] = {}
 
     def find(self, child_id: Any) -> _Child | None:
-        for c in self.children:
-            if c.spec.id == child_id:
-                return c
-        return None
+        try:
+            return self.children.get(child_id)
+        except TypeError:  # unhashable: no child has that id
+            return None
 
     def by_pid(self, pid: Pid) -> _Child | None:
-        for c in self.children:
-            if c.pid == pid:
-                return c
-        return None
+        return self.pids.get(pid)
+
+    def add(self, spec: ChildSpec, pid: Pid | None) -> _Child:
+        child = self.children[spec.id] = _Child(spec, self.pids, pid)
+        return child
+
+    def remove(self, child: _Child) -> None:
+        child.pid = None
+        if self.children.get(child.spec.id) is child:
+            del self.children[child.spec.id]
 
     def add_restart(self) -> bool:
         """Count a restart; False when that makes too many within ``max_seconds``."""
@@ -265,6 +322,42 @@ class _State:
         while r and r[0] < now - self.max_seconds:
             r.popleft()
         return len(r) <= self.max_restarts
+
+    def drain(self) -> None:
+        """Move every message of the mailbox to the end of ``stash``, before a child's
+        start or stop: their selective receives then look at a short mailbox instead
+        of, say, thousands of EXITs of children that died at once (each start would
+        scan them all).  The loop still handles every message in its order."""
+        stash = self.stash
+        early = self.early
+        for m in drain_mailbox():
+            stash.append(m)
+            if type(m) is tuple and len(m) == 3 and m[0] == "EXIT" and isinstance(m[1], Pid):
+                early[m[1]] = m[2]
+
+    def exited(self, msg: Any) -> Pid | None:
+        """The pid of an ``("EXIT", pid, reason)`` message (forgetting its early
+        reason), or None for any other message."""
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT" and isinstance(msg[1], Pid):
+            if self.early:
+                self.early.pop(msg[1], None)
+            return msg[1]
+        return None
+
+
+async def start_child_process(state: _State, spec: ChildSpec, extra: tuple[Any, ...] = ()) -> Any:
+    """Run a child's start in the supervisor, with a short mailbox (see ``drain``)."""
+    state.drain()
+    return await call_start(spec, extra)
+
+
+async def stop_child_process(state: _State, pid: Pid, shutdown: Any) -> Any:
+    """:func:`shutdown_child` for a supervisor: with a short mailbox, and the real
+    reason of a child whose EXIT was stashed."""
+    state.drain()
+    early = state.early.pop(pid, _NO_EXIT)
+    reason = await shutdown_child(pid, shutdown, state.desc)
+    return reason if early is _NO_EXIT else early
 
 
 def _err(state: _State, message: str, reason: Any) -> tuple[str, SupervisorError]:
@@ -288,19 +381,19 @@ class _SupervisorServer(GenServer):
         strategy = flags.get("strategy", inst.strategy)
         max_restarts = flags.get("max_restarts", inst.max_restarts)
         max_seconds = flags.get("max_seconds", inst.max_seconds)
-        validate_flags(strategy, max_restarts, max_seconds, f"supervisor {desc}")
+        max_seconds = validate_flags(strategy, max_restarts, max_seconds, f"supervisor {desc}")
         specs = normalize_children(children)
         state = _State(strategy, max_restarts, max_seconds, desc)
+        self._livelong_stash = state.stash
         for spec in specs:
-            child = _Child(spec)
             try:
-                child.pid = await call_start(spec)
+                pid = await start_child_process(state, spec)
             except Exception as e:
                 await _stop_all(state)
                 err = start_failure(f"supervisor {desc}", spec.id, e)
                 err.__cause__ = None if isinstance(e, Exit) else e
                 return Stop(err)
-            state.children.append(child)
+            state.add(spec, pid)
         return state
 
     # --- requests -------------------------------------------------------------------
@@ -308,11 +401,12 @@ class _SupervisorServer(GenServer):
         op = request[0]
         if op == "which_children":
             rows = [
-                ChildInfo(c.spec.id, c.pid, c.spec.type, c.spec.modules) for c in state.children
+                ChildInfo(c.spec.id, c.pid, c.spec.type, c.spec.modules)
+                for c in state.children.values()
             ]
             return Reply(("ok", rows), state)
         if op == "count_children":
-            return Reply(("ok", _count(state.children)), state)
+            return Reply(("ok", _count(state.children.values())), state)
         if op == "start_child":
             return Reply(await self._start_child(request[1], state), state)
         child = state.find(request[1])
@@ -322,14 +416,14 @@ class _SupervisorServer(GenServer):
             if child.running:
                 await self._stop_child(child, state)
             if not KEEP_SPEC[child.spec.restart]:
-                state.children.remove(child)
+                state.remove(child)
             child.pid = None
             return Reply(("ok", None), state)
         if op == "restart_child":
             if child.running:
                 return Reply(_err(state, f"child {child.spec.id!r} is running", "running"), state)
             try:
-                child.pid = await call_start(child.spec)
+                child.pid = await start_child_process(state, child.spec)
             except Exception as e:
                 return Reply(
                     ("error", start_failure(f"supervisor {state.desc}", child.spec.id, e)), state
@@ -338,7 +432,7 @@ class _SupervisorServer(GenServer):
         if op == "delete_child":
             if child.running or child.pid == "restarting":
                 return Reply(_err(state, f"child {child.spec.id!r} is running", "running"), state)
-            state.children.remove(child)
+            state.remove(child)
             return Reply(("ok", None), state)
         raise ValueError(f"supervisor {state.desc}: unknown request {request!r}")
 
@@ -351,19 +445,22 @@ class _SupervisorServer(GenServer):
                 )
             return _err(state, f"child {spec.id!r} is already present", "already_present")
         try:
-            pid = await call_start(spec)
+            pid = await start_child_process(state, spec)
         except Exception as e:
             return ("error", start_failure(f"supervisor {state.desc}", spec.id, e))
         if pid is not None or KEEP_SPEC[spec.restart]:
-            state.children.append(_Child(spec, pid))
+            state.add(spec, pid)
         return ("ok", pid)
 
     # --- exits of children ------------------------------------------------------------
     async def handle_info(self, msg: Any, state: _State) -> Any:
-        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
-            child = state.by_pid(msg[1])
+        pid = state.exited(msg)
+        if pid is not None:
+            child = state.by_pid(pid)
             if child is not None:
                 return await self._child_exited(child, msg[2], state)
+            return NoReply(state)
+        if type(msg) is tuple and len(msg) == 3 and msg[0] == "EXIT":
             return NoReply(state)
         if type(msg) is tuple and len(msg) == 2 and msg[0] == "$sup_try_again":
             return await self._try_again(msg[1], state)
@@ -383,7 +480,7 @@ class _SupervisorServer(GenServer):
             )
         if not restart:
             if not KEEP_SPEC[spec.restart]:
-                state.children.remove(child)
+                state.remove(child)
             return NoReply(state)
         return await self._restart(child, state)
 
@@ -396,9 +493,12 @@ class _SupervisorServer(GenServer):
                 state.max_seconds,
             )
             return Stop("shutdown", state)
-        children = state.children
-        i = children.index(child)
-        group = [children[j] for j in STRATEGY[state.strategy](i, len(children))]
+        if state.strategy == "one_for_one":  # its range(i, i + 1): no need to find i
+            group = [child]
+        else:
+            children = list(state.children.values())
+            i = children.index(child)
+            group = [children[j] for j in STRATEGY[state.strategy](i, len(children))]
         for c in reversed(group):
             if c is not child and c.running:
                 await self._stop_child(c, state)
@@ -408,13 +508,13 @@ class _SupervisorServer(GenServer):
             if c is child or RESTART_AS_SIBLING[c.spec.restart]:
                 again.append(c)
             else:
-                children.remove(c)
+                state.remove(c)
         return await self._start_group(again, state)
 
     async def _start_group(self, group: list[_Child], state: _State) -> Any:
         for k, c in enumerate(group):
             try:
-                c.pid = await call_start(c.spec)
+                c.pid = await start_child_process(state, c.spec)
             except Exception as e:
                 logger.error(
                     "supervisor %s: child %r failed to restart: %s; trying again",
@@ -444,7 +544,7 @@ class _SupervisorServer(GenServer):
 
     async def _stop_child(self, child: _Child, state: _State) -> None:
         assert isinstance(child.pid, Pid)
-        reason = await shutdown_child(child.pid, child.spec.shutdown, state.desc)
+        reason = await stop_child_process(state, child.pid, child.spec.shutdown)
         if not _expected_shutdown(reason, child.spec.shutdown):
             logger.error(
                 "supervisor %s: child %r shut down with reason %s",
@@ -460,10 +560,10 @@ class _SupervisorServer(GenServer):
 
 async def _stop_all(state: _State) -> None:
     """Stop every running child, in reverse start order."""
-    for c in reversed(state.children):
+    for c in reversed(state.children.values()):
         if c.running:
             assert isinstance(c.pid, Pid)
-            reason = await shutdown_child(c.pid, c.spec.shutdown, state.desc)
+            reason = await stop_child_process(state, c.pid, c.spec.shutdown)
             if not _expected_shutdown(reason, c.spec.shutdown):
                 logger.error(
                     "supervisor %s: child %r shut down with reason %s",
@@ -556,6 +656,8 @@ class Supervisor:
         timeout: Any,
         link: bool,
     ) -> Pid | None:
+        what = f"{cls.__qualname__}.start_link" if link else f"{cls.__qualname__}.start"
+        timeout = timeout_arg(timeout, f"{what}: timeout")
         flags = _flags(strategy, max_restarts, max_seconds)
         if cls.init is Supervisor.init:  # a list of children: check it here, in the caller
             validate_flags(

@@ -46,6 +46,7 @@ from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, _reply, reply_or_down, take_waiting
+from ._seconds import shutdown_arg, timeout_arg
 from ._supervisor import shutdown_child
 
 __all__ = ["Task", "TaskSupervisor"]
@@ -136,6 +137,7 @@ class Task:
         """The task's result; raises ``Exit`` with its exit reason, or with
         ``("timeout", context)`` after ``timeout`` seconds."""
         _check_owner(task, "Task.await_")
+        timeout = timeout_arg(timeout, "Task.await_: timeout")
         ref = task.ref
         try:
             msg = await receive(reply_or_down(ref), timeout=timeout)
@@ -153,6 +155,7 @@ class Task:
         """``("ok", result)``, ``("exit", reason)``, or None if nothing within ``timeout``
         (the task keeps running; yield again or shut it down)."""
         _check_owner(task, "Task.yield_")
+        timeout = timeout_arg(timeout, "Task.yield_: timeout")
         ref = task.ref
         try:
             msg = await receive(reply_or_down(ref), timeout=timeout)
@@ -170,6 +173,7 @@ class Task:
         before it stopped, ``("exit", reason)`` if it died of something else (also when
         it had crashed before the call), else None."""
         _check_owner(task, "Task.shutdown")
+        timeout = shutdown_arg(timeout, "Task.shutdown: timeout")
         pid, ref = task.pid, task.ref
         # it died already (a crash, say): this DOWN has the real reason
         down = take_waiting(("DOWN", ref, ANY, ANY, ANY))
@@ -239,8 +243,10 @@ class TaskStream:
         timeout: float | None,
         on_timeout: str,
         starter: Callable[[Callable[..., Any], Any], Task | Any],
+        what: str = "Task.async_stream",
     ) -> None:
-        _check_fn(fn, "Task.async_stream")
+        _check_fn(fn, what)
+        timeout = timeout_arg(timeout, f"{what}: timeout")
         if max_concurrency is None:
             max_concurrency = os.cpu_count() or 1
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
@@ -486,6 +492,7 @@ def _stream(sup: Any, iterable: Any, fn: Any, options: dict[str, Any], linked: b
         options.get("timeout", 5.0),
         options.get("on_timeout", "exit"),
         starter,
+        "Task.Supervisor.async_stream" if linked else "Task.Supervisor.async_stream_nolink",
     )
 
 
