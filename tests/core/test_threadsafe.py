@@ -14,6 +14,7 @@ import pytest
 
 import livelong
 from livelong import ANY, Pid, Process, receive, spawn_monitor
+from livelong.testing import VirtualClock
 
 
 @pytest.fixture
@@ -57,6 +58,63 @@ def mailbox(n: livelong.Node, pid: Pid) -> list[Any]:
     """The messages waiting in ``pid``'s mailbox, read inside the node (after whatever
     this thread sent before has landed)."""
     return n.call(lambda: Process.info(pid, "messages"), timeout=10)
+
+
+# --- timers from another thread ------------------------------------------------------
+
+
+def test_timers_from_another_thread_are_read_and_cancelled_at_once():
+    clock = VirtualClock(autojump=False)  # time moves only when the test says so
+    n = livelong.start(clock=clock)
+    try:
+        got: list[Any] = []
+        pid = n.spawn(collector(got))
+        ref = livelong.send_after(pid, "cancelled", 60)
+        assert livelong.read_timer(ref) == 60.0
+        assert Process.read_timer(ref) == 60.0
+        assert livelong.cancel_timer(ref) == 60.0
+        assert livelong.cancel_timer(ref) is False
+        assert livelong.read_timer(ref) is False
+        kept = livelong.send_after(pid, "kept", 90)
+        clock.advance(30)
+        assert livelong.read_timer(kept) == 60.0
+        clock.advance(100)
+        wait_until(lambda: got == ["kept"], "the timer left running to fire")
+        assert livelong.read_timer(kept) is False
+        assert livelong.cancel_timer(kept) is False
+        assert got == ["kept"]  # the cancelled one, due first, never came
+    finally:
+        n.stop()
+
+
+def test_many_timers_cancelled_from_a_thread_as_soon_as_set_never_fire(node):
+    got: list[Any] = []
+    pid = node.spawn(collector(got))
+    lefts = [livelong.cancel_timer(livelong.send_after(pid, i, 0.05)) for i in range(200)]
+    assert all(isinstance(left, float) and 0.0 <= left <= 0.05 for left in lefts)
+    livelong.send_after(pid, "control", 0.2)  # due after every cancelled one
+    wait_until(lambda: got == ["control"], "the control timer")
+    assert got == ["control"]
+
+
+def test_a_timer_set_from_a_thread_can_be_cancelled_inside_the_node(node):
+    got: list[Any] = []
+    pid = node.spawn(collector(got))
+    ref = livelong.send_after(pid, "cancelled", 0.1)
+    left = node.call(lambda: livelong.cancel_timer(ref), timeout=10)
+    assert isinstance(left, float) and 0.0 <= left <= 0.1
+    livelong.send_after(pid, "control", 0.3)
+    wait_until(lambda: got == ["control"], "the control timer")
+    assert got == ["control"]
+
+
+def test_timers_of_a_stopped_node_are_gone():
+    n = livelong.start()
+    pid = n.spawn(forever)
+    ref = livelong.send_after(pid, "late", 30)
+    n.stop()
+    with pytest.raises(livelong.NotInProcessError, match="no livelong node is running"):
+        livelong.read_timer(ref)
 
 
 # --- SystemExit and KeyboardInterrupt in a process ------------------------------------------------
