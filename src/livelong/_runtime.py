@@ -7,11 +7,26 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._clock import VirtualClock
-from ._core import GC_THRESHOLD, LOCAL_NODE, Exit, Pid, Process, current_node, running_node, send
+from ._core import (
+    GC_THRESHOLD,
+    LOCAL_NODE,
+    Exit,
+    Pid,
+    Process,
+    current_node,
+    outside_pid,
+    running_node,
+    send,
+    send_exit,
+    send_from_thread,
+)
 from ._core import Node as _KernelNode
+
+if TYPE_CHECKING:
+    from .lowlevel import LocalPid
 
 __all__ = ["Node", "run", "start", "node"]
 
@@ -44,7 +59,15 @@ class Node(_KernelNode):
     2
     >>> n.alive(pid)
     True
+    >>> n.send("nobody", "hi")                # as inside the node: no such name
+    Traceback (most recent call last):
+    ...
+    ValueError: send: no process is registered as 'nobody'
     >>> n.stop()                              # ends every process, worker included
+    >>> n.spawn(worker)                       # a stopped node's handle refuses
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Node.spawn: node nonode@nohost is stopped
 
     Inside a running asyncio program, ``async with livelong.Node() as n:`` attaches a
     node to the running loop for the duration of the block:
@@ -72,64 +95,156 @@ class Node(_KernelNode):
             gc_threshold=gc_threshold,
         )
         self._thread: threading.Thread | None = None
+        # What this handle may do: only while its node runs.  Spawning holds the lock,
+        # so a spawn from another thread lands before detach ends every process, or
+        # fails: it never leaves a process behind in a stopped node.
+        self._lock = threading.Lock()
+        self._state = _NEW
+
+    def _check(self, what: str) -> None:
+        """A clear error unless this node is running (the handle reaches only it)."""
+        state = self._state
+        if state is not _RUNNING:
+            if state is _NEW:
+                raise RuntimeError(
+                    f"{what}: node {self.name} is not running (livelong.start() starts "
+                    "a node on a thread of its own; `async with node:` attaches this one "
+                    "to the running asyncio loop)"
+                )
+            raise RuntimeError(f"{what}: node {self.name} is {state}")
+
+    def _foreign(self) -> bool:
+        return threading.get_ident() != self.thread_id
 
     # --- thread-safe API ------------------------------------------------------------
+    @property
+    def outside_pid(self) -> Pid:
+        """The pid that stands for code outside the node's processes (another
+        thread, plain asyncio code): exit signals from there come from it, so a
+        process trapping exits receives ``("EXIT", node.outside_pid, reason)``.  No
+        process has it: a message to it is dropped."""
+        return outside_pid(self)
+
     def spawn(self, fn: Callable[..., Any], *args: Any) -> Pid:
         """Start a process in this node; returns its pid at once."""
-        proc = self.spawn_proc(fn, args)
-        self.schedule_new(proc)
-        return proc
+        return self._spawn("Node.spawn", fn, args, None)
 
     def send(self, dest: Pid | str, msg: Any) -> Any:
-        """Send ``msg`` to a pid or registered name of this node."""
+        """Send ``msg`` to a pid or registered name of this node; returns ``msg``.  As
+        inside the node, a name that is not registered raises ValueError."""
+        self._check("Node.send")
+        if self._foreign():
+            return send_from_thread(dest, msg, self)
         return send(dest, msg)
 
     def exit(self, pid: Pid | str, reason: Any) -> bool:
-        """Send an exit signal to a process (``"kill"`` stops even a runaway one)."""
-        return Process.exit(pid, reason)
+        """Send an exit signal to a process (``"kill"`` stops even a runaway one).
+
+        From outside the node's processes the signal comes from :attr:`outside_pid`
+        and acts as one from another process: ``"normal"`` is ignored by a process
+        that does not trap exits, a trapping one receives ``("EXIT", outside_pid,
+        reason)``, any other reason ends a process that does not trap exits."""
+        self._check("Node.exit")
+        return send_exit(pid, reason, node=self)
 
     def whereis(self, name: str) -> Pid | None:
+        """The process registered as ``name``, or None."""
+        self._check("Node.whereis")
         return self.names.get(name)
 
     def alive(self, pid: Pid) -> bool:
+        """True while ``pid`` is a live process of this node."""
+        self._check("Node.alive")
         return Process.alive(pid)
 
     def info(self, pid: Pid) -> dict[str, Any] | None:
+        """A snapshot of the process (see ``Process.info``); None once it is dead."""
+        self._check("Node.info")
         result: dict[str, Any] | None = Process.info(pid)
         return result
 
     def processes(self) -> list[Pid]:
+        """The pids of the node's live processes."""
+        self._check("Node.processes")
         return list(self.procs.values())
 
     def spawn_watched(
         self, fn: Callable[..., Any], args: tuple[Any, ...], done: Callable[[Any, Any], None]
     ) -> Pid:
         """Spawn ``fn(*args)`` and call ``done(reason, result)`` in the loop thread when
-        the process ends."""
-        proc = self.spawn_proc(fn, args)
-        proc.on_exit = [done]
-        self.schedule_new(proc)
+        the process ends (with ``"shutdown"`` if the node stops first)."""
+        return self._spawn("Node.spawn_watched", fn, args, done)
+
+    def _spawn(
+        self,
+        what: str,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        done: Callable[[Any, Any], None] | None,
+    ) -> Pid:
+        with self._lock:
+            self._check(what)
+            proc = self.spawn_proc(fn, args)
+            if done is not None:
+                proc.on_exit = [done]
+            self._schedule(proc, what)
         return proc
+
+    def schedule_new(self, proc: LocalPid) -> None:
+        """Queue a process that ``spawn_proc`` made (``livelong.spawn`` from another
+        thread comes here): refused, and the process dropped, once the node stops."""
+        with self._lock:
+            self._schedule(proc, "spawn")
+
+    def _schedule(self, proc: LocalPid, what: str) -> None:
+        """(With the lock held.)  A process made before the node began to stop is in
+        its table, so the stop ends it; one made later is refused here."""
+        if self._state is _RUNNING:
+            try:
+                super().schedule_new(proc)
+                return
+            except RuntimeError:  # the loop closed without a detach
+                self._state = _STOPPED
+        if self.procs.get(proc.id) is proc:
+            del self.procs[proc.id]
+        self._check(what)
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """From another thread: run ``fn(*args)`` in a new process of this node and
-        return its result (re-raising its exception).  Blocks the calling thread."""
+        return its result (re-raising its exception; :class:`Exit` with the reason
+        if it exits abnormally, ``Exit("shutdown")`` if the node stops first).  Blocks
+        the calling thread; TimeoutError after ``timeout`` seconds (the process goes
+        on)."""
         if threading.get_ident() == self.thread_id:
             raise RuntimeError(
                 "Node.call blocks: from the node's own thread use `await node.acall(...)`"
             )
         fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        self.spawn_watched(fn, args, lambda reason, result: _settle(fut, reason, result))
+        self._spawn("Node.call", fn, args, lambda reason, result: _settle(fut, reason, result))
         return fut.result(timeout)
 
     async def acall(self, fn: Callable[..., Any], *args: Any) -> Any:
         """From asyncio code in the node's loop: run ``fn(*args)`` in a new process and
         await its result."""
+        self._check("Node.acall")
         fut = self.loop.create_future()
-        self.spawn_watched(fn, args, lambda reason, result: _settle(fut, reason, result))
+        self._spawn("Node.acall", fn, args, lambda reason, result: _settle(fut, reason, result))
         return await fut
 
     # --- lifecycle ------------------------------------------------------------------
+    def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().attach(loop)
+        with self._lock:
+            self._state = _RUNNING
+
+    def detach(self) -> None:
+        with self._lock:  # from now on the handle refuses; what was spawned is ended
+            self._state = _STOPPING
+        try:
+            super().detach()
+        finally:
+            self._state = _STOPPED
+
     async def __aenter__(self) -> Node:
         self.attach()
         return self
@@ -137,22 +252,44 @@ class Node(_KernelNode):
     async def __aexit__(self, *exc: Any) -> None:
         self.detach()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float | None = 5.0) -> None:
         """Stop a node started with :func:`start`: every process is ended (their
-        ``finally`` blocks run) and the node's thread exits."""
+        ``finally`` blocks run), then the node's thread ends; returns once it has.
+        :class:`TimeoutError` if the thread is still running after ``timeout``
+        seconds (None: wait as long as it takes).  Stopping a stopped node does
+        nothing; the handle's other methods then raise RuntimeError."""
         t = self._thread
         if t is None:
             raise RuntimeError("Node.stop() is for nodes started with livelong.start()")
+        if t.ident == threading.get_ident():
+            raise RuntimeError(
+                f"Node.stop() waits for node {self.name}'s thread to end, so it cannot "
+                "wait for its own thread: call it from another thread"
+            )
         if not self.loop.is_closed():
             try:
                 self.loop.call_soon_threadsafe(self._stop_in_loop)
             except RuntimeError:
-                pass
+                pass  # closed meanwhile: the node is stopping anyway
         t.join(timeout)
+        if t.is_alive():
+            raise TimeoutError(
+                f"Node.stop: node {self.name} did not stop within {timeout} s (its "
+                "thread is still running: a process that does not yield, or a finally "
+                "block still running); call stop() again to wait longer"
+            )
 
     def _stop_in_loop(self) -> None:
-        self.detach()
+        if self._state is _RUNNING:
+            self.detach()
         self.loop.stop()
+
+
+# A handle's states: what it may do follows from them (see Node._check)
+_NEW = "new"
+_RUNNING = "running"
+_STOPPING = "stopping"
+_STOPPED = "stopped"
 
 
 def _settle(fut: Any, reason: Any, result: Any) -> None:

@@ -28,7 +28,7 @@ shell, distribution, the dashboard): they import from here or from
 """
 
 from ._args import BadSeconds, seconds_arg
-from ._exits import exit
+from ._exits import exit, outside_pid, send_exit
 from ._ids import LOCAL_NODE, Pid, Ref
 from ._links import alias, demonitor, link, monitor, unalias, unlink
 from ._names import register, registered, unregister, whereis
@@ -36,6 +36,7 @@ from ._node import GC_THRESHOLD, Node
 from ._patterns import ANY, match
 from ._process import Exit, NotInProcessError, Tail, tail
 from ._process_api import Process
+from ._scheduler import _send_from_thread as send_from_thread
 from ._scheduler import (
     current_node,
     current_proc,
@@ -71,6 +72,7 @@ __all__ = [
     "match",
     "monitor",
     "monotonic",
+    "outside_pid",
     "read_timer",
     "receive",
     "receive_nowait",
@@ -81,6 +83,8 @@ __all__ = [
     "self",
     "send",
     "send_after",
+    "send_exit",
+    "send_from_thread",
     "spawn",
     "spawn_link",
     "spawn_monitor",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 internal(__file__)
 
-__all__ = ["exit", "send_exit"]
+__all__ = ["exit", "outside_pid", "send_exit"]
 
 
 def exit(*args: Any) -> None:
@@ -31,38 +31,63 @@ def exit(*args: Any) -> None:
     send_exit(args[0], args[1])
 
 
-def _resolve(dest: Any, what: str) -> Pid | None:
+def _resolve(dest: Any, node: Node, what: str) -> Pid | None:
     if isinstance(dest, Pid):
         return dest
     if isinstance(dest, str):
-        return current_node().names.get(dest)
+        return node.names.get(dest)
     raise TypeError(f"{what}: expected a Pid or a registered name (str), got {dest!r}")
 
 
-def send_exit(pid: Pid | str, reason: Any) -> bool:
+def outside_pid(node: Node) -> Pid:
+    """The pid that stands for code outside every process of ``node`` (another
+    thread, plain asyncio code in the node's thread): the sender of the exit signals
+    such code sends.  No process has it (a node numbers its processes from 80), so a
+    message to it is dropped and a monitor of it is DOWN with ``noproc`` at once."""
+    return Pid(node.name, 0, 0, node.creation)
+
+
+def send_exit(pid: Pid | str, reason: Any, *, node: Node | None = None) -> bool:
     """Send the exit signal ``reason`` to ``pid`` (``Process.exit``): from a process,
-    from plain asyncio code in the node's thread, or from any other thread."""
-    node = current_node()
-    target = _resolve(pid, "Process.exit")
+    from plain asyncio code in the node's thread, or from any other thread.
+
+    From a process, the signal comes from that process.  From code outside every
+    process there is no sender process: the signal comes from the node's
+    :func:`outside_pid`, and behaves as one from a process that is not the target:
+    ``"normal"`` is ignored by a process that does not trap exits, a trapping one
+    receives ``("EXIT", outside_pid, reason)``, ``"kill"`` ends any process.
+
+    ``node``: the node to signal in (``Node.exit`` passes itself; it must be the
+    running node); default: the running node."""
+    if node is None:
+        node = current_node()
+    target = _resolve(pid, node, "Process.exit")
     if target is None:
         return True
-    proc = proc_of(target)
     cur = caller()
-    sender = cur if cur is not None else target
+    sender = cur if cur is not None else outside_pid(node)
+    on_thread = sched.on_node_thread()
+    proc = proc_of(target)
     if proc is None:
-        if target.node != node.name:
-            _remote.remote.exit(sender, target, reason)
+        if target.node != node.name:  # distribution's hooks run in the node's thread
+            if on_thread:
+                _remote.remote.exit(sender, target, reason)
+            else:
+                node.call_threadsafe(_remote_exit, node, sender, target, reason)
         return True
-    if cur is None and not sched.on_node_thread():
+    if not on_thread:
         if reason == "kill":
             _kill_from_thread(node, proc)
         else:
             node.loop.call_soon_threadsafe(exit_signal, proc, sender, reason, False)
         return True
-    if cur is None and reason == "normal":
-        return True
     exit_signal(proc, sender, reason, linked=False)
     return True
+
+
+def _remote_exit(node: Node, sender: Pid, target: Pid, reason: Any) -> None:
+    if sched.running_node() is node:
+        _remote.remote.exit(sender, target, reason)
 
 
 def _kill_from_thread(node: Node, proc: Proc) -> None:

@@ -79,7 +79,9 @@ def crashed(proc: Proc, e: BaseException) -> None:
             e,
             exc_info=e,
         )
-    # (KeyboardInterrupt and SystemExit too: they end this process, not the node)
+    # SystemExit and KeyboardInterrupt too end this process alone, as any exception
+    # does: the node and its other processes go on.  (``livelong.run`` re-raises
+    # them when its main process raised them, as it re-raises main's exceptions.)
     cleanup(proc, reason, None)
 
 

@@ -107,7 +107,7 @@ class Node:
         if self._watchdog is not None:
             self._watchdog.stop()
         stop_all(self, "shutdown")
-        for h in self.timers.values():
+        for h in list(self.timers.values()):  # (a copy: other threads add timers)
             h.cancel()
         self.timers.clear()
         self.timeouts.cancel_all()

@@ -78,7 +78,13 @@ class Process:
     @staticmethod
     def exit(pid: Pid | str, reason: Any) -> bool:
         """Send the exit signal ``reason`` to ``pid``.  ``"kill"`` cannot be trapped;
-        works from any thread, and stops even a process that never yields."""
+        works from any thread, and stops even a process that never yields.
+
+        From code outside every process (another thread, plain asyncio code) the
+        signal comes from the node's ``outside_pid``, a pid no process has, and acts
+        as one from another process: ``"normal"`` is ignored by a process that does
+        not trap exits, a trapping one receives ``("EXIT", node.outside_pid,
+        reason)``."""
         return send_exit(pid, reason)
 
     @staticmethod

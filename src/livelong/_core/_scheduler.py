@@ -370,24 +370,50 @@ def _send_slow(dest: Any, msg: Any) -> Any:
     )
 
 
-def _send_from_thread(dest: Any, msg: Any) -> Any:
-    n = current_node()
-    if not isinstance(dest, (Pid, str, tuple, Ref)):
+def _send_from_thread(dest: Any, msg: Any, node: Node | None = None) -> Any:
+    """``send`` from a thread other than the node's: checked and resolved here, in
+    the caller's thread, as the node's own ``send`` would (a registered name is
+    looked up now: ValueError if there is none), then handed to the node's thread.
+    ``node``: the node to send in (``Node.send`` passes itself; it must be the
+    running node); default: the running node."""
+    n = current_node() if node is None else node
+    if isinstance(dest, str) or (
+        type(dest) is tuple and len(dest) == 2 and isinstance(dest[0], str) and dest[1] == n.name
+    ):
+        name = dest if isinstance(dest, str) else dest[0]
+        proc = n.names.get(name)
+        if proc is None:
+            raise ValueError(f"send: no process is registered as {name!r}")
+        dest = proc  # (should it exit before the message lands: dropped, as for a pid)
+    elif not (
+        isinstance(dest, (Pid, Ref))
+        or (type(dest) is tuple and len(dest) == 2 and isinstance(dest[0], str))
+    ):
         raise TypeError(
             f"send: destination must be a Pid, an alias (Ref), a registered name (str) or a "
             f"(name, node) tuple, not {type(dest).__name__}: {dest!r}"
         )
     if _copy:
-        msg = isolate(msg)
-    n.call_threadsafe(_send_ignoring_unknown, dest, msg)
+        msg = isolate(msg)  # now: the sender may change it once send returns
+    try:
+        n.call_threadsafe(_deliver_from_thread, n, dest, msg)
+    except RuntimeError:  # its loop is closed: the node stopped under us
+        raise RuntimeError(f"send: node {n.name} is stopped") from None
     return msg
 
 
-def _send_ignoring_unknown(dest: Any, msg: Any) -> None:
-    try:
+def _deliver_from_thread(node: Node, dest: Any, msg: Any) -> None:
+    """In the node's thread: deliver a message that another thread sent (and copied)."""
+    if _node is not node:
+        return  # the node stopped meanwhile: dropped, as for a dead pid
+    if isinstance(dest, Pid):
+        proc = proc_of(dest)
+        if proc is not None:
+            deliver(proc, msg)
+        elif dest.node != node.name:
+            _remote.remote.send(dest, msg)
+    else:  # an alias, or a name on another node
         send(dest, msg)
-    except ValueError as e:
-        logger.warning("%s", e)
 
 
 @types.coroutine
