@@ -41,6 +41,7 @@ WITH_EXAMPLES = {
     "livelong.otp._gen_server",
     "livelong.otp._pg",
     "livelong.otp._registry",
+    "livelong.otp._returns",
     "livelong.otp._supervisor",
     "livelong.otp._task",
     "livelong.shell._code",
@@ -67,6 +68,7 @@ WITHOUT_EXAMPLES = {
     "livelong._demo",
     "livelong.otp",  # points to docs/otp.md, whose examples run in tests/otp/test_docs.py
     "livelong.otp._application",
+    "livelong.otp._seconds",
     "livelong.otp._tables",
     "livelong.shell",
     "livelong.shell._helpers",

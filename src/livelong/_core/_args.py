@@ -7,7 +7,7 @@ inf
 >>> seconds_arg(float("nan"), "receive: timeout")
 Traceback (most recent call last):
     ...
-livelong._core._args.BadSeconds: receive: timeout must be a number of seconds >= 0, got nan
+livelong._core._args.BadSeconds: receive: timeout must be >= 0, got nan
 """
 
 from __future__ import annotations
@@ -40,4 +40,6 @@ def seconds_arg(value: Any, what: str) -> float:
                 return float(value)
             except OverflowError:
                 return _INF
-    raise BadSeconds(f"{what} must be a number of seconds >= 0, got {value!r}")
+    if tp is bool or not isinstance(value, (int, float)):
+        raise BadSeconds(f"{what} must be a number of seconds, got {value!r}")
+    raise BadSeconds(f"{what} must be >= 0, got {value!r}")
