@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._clock import VirtualClock
 from ._core import (
+    EXIT_CLEANUP_SECONDS,
     GC_THRESHOLD,
     LOCAL_NODE,
     Exit,
@@ -87,12 +88,14 @@ class Node(_KernelNode):
         copy_messages: bool = False,
         watchdog_seconds: float | None = 2.0,
         gc_threshold: tuple[int, int, int] | None = GC_THRESHOLD,
+        exit_cleanup_seconds: float | None = EXIT_CLEANUP_SECONDS,
     ) -> None:
         super().__init__(
             name,
             copy_messages=copy_messages,
             watchdog_seconds=watchdog_seconds,
             gc_threshold=gc_threshold,
+            exit_cleanup_seconds=exit_cleanup_seconds,
         )
         self._thread: threading.Thread | None = None
         # What this handle may do: only while its node runs.  Spawning holds the lock,
@@ -250,6 +253,15 @@ class Node(_KernelNode):
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        await self._end()
+
+    async def _end(self) -> None:
+        """Let the processes clean up (``wind_down``), then detach.  From the start
+        of it, the handle refuses new work."""
+        with self._lock:
+            if self._state is _RUNNING:
+                self._state = _STOPPING
+        await self.wind_down()
         self.detach()
 
     def stop(self, timeout: float | None = 5.0) -> None:
@@ -280,9 +292,14 @@ class Node(_KernelNode):
             )
 
     def _stop_in_loop(self) -> None:
-        if self._state is _RUNNING:
-            self.detach()
-        self.loop.stop()
+        self.loop.create_task(self._stop_processes())
+
+    async def _stop_processes(self) -> None:
+        try:
+            if self._state is _RUNNING:
+                await self._end()
+        finally:
+            self.loop.stop()
 
 
 # A handle's states: what it may do follows from them (see Node._check)
@@ -313,21 +330,30 @@ def run(
     copy_messages: bool = False,
     watchdog_seconds: float | None = 2.0,
     clock: VirtualClock | None = None,
+    exit_cleanup_seconds: float | None = EXIT_CLEANUP_SECONDS,
 ) -> Any:
     """Start a node, run ``main(*args)`` as its first process, and return main's
     result once it ends (re-raising its exception, or :class:`Exit` for an abnormal
     exit).  Then every process left is stopped and the node is gone.
 
     ``clock``: a :class:`livelong.testing.VirtualClock` to run the node on virtual
-    time (for tests: timeouts and timers then take no real time)."""
-    node = Node(name, copy_messages=copy_messages, watchdog_seconds=watchdog_seconds)
+    time (for tests: timeouts and timers then take no real time).
+    ``exit_cleanup_seconds``: how long a process that an exit signal ended may run its
+    cleanup (``finally`` blocks, ``async with`` exits) before it is closed; also how
+    long the processes left when main ends get to clean up."""
+    node = Node(
+        name,
+        copy_messages=copy_messages,
+        watchdog_seconds=watchdog_seconds,
+        exit_cleanup_seconds=exit_cleanup_seconds,
+    )
 
     async def runner() -> Any:
         node.attach()
         try:
             return await node.acall(main, *args)
         finally:
-            node.detach()
+            await node._end()
 
     loop_factory = clock.new_event_loop if clock is not None else None
     with asyncio.Runner(loop_factory=loop_factory) as runner_:
@@ -340,10 +366,16 @@ def start(
     copy_messages: bool = False,
     watchdog_seconds: float | None = 2.0,
     clock: VirtualClock | None = None,
+    exit_cleanup_seconds: float | None = EXIT_CLEANUP_SECONDS,
 ) -> Node:
     """Start a node on a background thread and return its thread-safe handle
     (``clock``: as for :func:`run`)."""
-    node = Node(name, copy_messages=copy_messages, watchdog_seconds=watchdog_seconds)
+    node = Node(
+        name,
+        copy_messages=copy_messages,
+        watchdog_seconds=watchdog_seconds,
+        exit_cleanup_seconds=exit_cleanup_seconds,
+    )
     ready = threading.Event()
     failed: list[BaseException] = []
 

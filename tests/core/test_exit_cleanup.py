@@ -351,3 +351,39 @@ def test_a_killed_listener_is_restarted_on_the_same_port_at_once():
         return first
 
     assert livelong.run(main) == b"echo hi\n"
+
+
+def test_processes_left_when_main_ends_clean_up_with_awaits():
+    events = []
+
+    async def owner():
+        try:
+            await receive("never")
+        finally:
+            await asyncio.sleep(0.01)  # close a connection, say
+            events.append("cleaned up")
+
+    async def main():
+        spawn(owner)
+        await Process.sleep(0.001)
+        return "main done"
+
+    assert livelong.run(main) == "main done"
+    assert events == ["cleaned up"]
+
+
+def test_a_stopped_node_lets_its_processes_clean_up():
+    events = []
+
+    async def owner():
+        try:
+            await receive("never")
+        finally:
+            await asyncio.sleep(0.01)
+            events.append("cleaned up")
+
+    n = livelong.start()
+    n.spawn(owner)
+    n.call(lambda: None)
+    n.stop()
+    assert events == ["cleaned up"]

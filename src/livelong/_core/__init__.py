@@ -32,7 +32,7 @@ from ._exits import exit, outside_pid, send_exit
 from ._ids import LOCAL_NODE, Pid, Ref
 from ._links import alias, demonitor, link, monitor, unalias, unlink
 from ._names import register, registered, unregister, whereis
-from ._node import GC_THRESHOLD, Node
+from ._node import EXIT_CLEANUP_SECONDS, GC_THRESHOLD, Node
 from ._patterns import ANY, match
 from ._process import Exit, NotInProcessError, Tail, tail
 from ._process_api import Process
@@ -52,6 +52,7 @@ from ._timers import cancel_timer, read_timer, send_after
 __all__ = [
     "ANY",
     "BadSeconds",
+    "EXIT_CLEANUP_SECONDS",
     "Exit",
     "GC_THRESHOLD",
     "LOCAL_NODE",

@@ -119,6 +119,8 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
     n: Node = sched._node  # type: ignore[assignment]
     pid = proc  # the record is the pid that links and monitors are told about
     n.procs.pop(pid.id, None)
+    if n.on_empty is not None and not n.procs:
+        n.on_empty()
     proc.coro = None
     proc.args = proc.resume = None
     if proc.timeout_seq is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from . import _scheduler as sched
 from ._args import seconds_arg
 from ._ids import LOCAL_NODE, Ref
-from ._lifecycle import EXIT_PATH, stop_all
+from ._lifecycle import EXIT_PATH, kill, stop_all
 from ._mfa import internal
 from ._process import RUNNABLE, Proc
 from ._timeouts import Timeouts
@@ -74,6 +74,7 @@ class Node:
         self.watchdog_seconds = watchdog_seconds
         self._watchdog: Watchdog | None = None
         self.stopping = False
+        self.on_empty: Callable[[], None] | None = None  # see wind_down
 
     # --- attaching to an event loop ---------------------------------------------
     def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -101,8 +102,29 @@ class Node:
             self._watchdog = Watchdog(self, self.watchdog_seconds)
             self._watchdog.start()
 
+    async def wind_down(self, reason: Any = "shutdown") -> None:
+        """Send every process the exit signal ``reason`` (as an untrappable exit: it
+        reaches each as a cancellation, so its cleanup runs and may await) and wait
+        until they are gone, or ``exit_cleanup_seconds`` have passed; :meth:`detach`
+        then closes what is left.  What ``livelong.run`` and ``Node.stop`` do before
+        they detach."""
+        if sched._node is not self or not self.procs:
+            return
+        for proc in list(self.procs.values()):
+            kill(proc, reason)
+        gone = asyncio.Event()
+        self.on_empty = gone.set  # (called by cleanup as the last process goes)
+        try:
+            if self.procs:
+                await asyncio.wait_for(gone.wait(), self.exit_cleanup_seconds)
+        except TimeoutError:
+            pass  # detach closes what is left
+        finally:
+            self.on_empty = None
+
     def detach(self) -> None:
-        """Stop every process left (their ``finally`` blocks run) and release the node."""
+        """Stop every process left (their ``finally`` blocks run, but can no longer
+        await: see :meth:`wind_down`) and release the node."""
         self.stopping = True
         if self._watchdog is not None:
             self._watchdog.stop()
