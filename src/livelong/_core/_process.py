@@ -312,7 +312,8 @@ class LocalPid(Pid):
 
     def watchers(self) -> list[Pid]:
         """The pids that monitor this process, oldest first."""
-        out = [] if self.watcher is None else [self.watcher]
+        first = self.watcher  # (each field read once: safe from another thread)
+        out = [] if first is None else [first]
         by = self.monitored_by
         if by:
             out.extend(list(by.values()))  # (a C-level copy: safe from another thread)

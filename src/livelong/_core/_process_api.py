@@ -8,11 +8,11 @@ from typing import Any
 from ._args import seconds_arg
 from ._exits import send_exit
 from ._ids import Pid
-from ._introspection import process_info
+from ._introspection import ITEMS, process_info
 from ._links import alias, demonitor, link, monitor, unalias, unlink
 from ._mfa import internal
 from ._names import register, registered, unregister, whereis
-from ._process import EXITED, EXITING
+from ._process import EXITED, EXITING, NOT_EXITING
 from ._scheduler import current_node, current_proc, proc_of
 from ._timers import cancel_timer, read_timer, send_after
 
@@ -26,32 +26,85 @@ class Process:
 
     @staticmethod
     def alive(pid: Pid) -> bool:
-        """True while ``pid`` is a live local process.  Safe from any thread."""
+        """True while ``pid`` is a live local process.  Safe from any thread.
+
+        As Erlang's ``is_process_alive``, a process that is exiting is no longer
+        alive: one an exit signal has ended, even while its cleanup still runs."""
         if not isinstance(pid, Pid):
             raise TypeError(f"Process.alive: expected a Pid, got {pid!r}")
         proc = proc_of(pid)
-        return proc is not None and proc.status is not EXITED and proc.status is not EXITING
+        return (
+            proc is not None
+            and proc.exit_reason is NOT_EXITING
+            and proc.status is not EXITING
+            and proc.status is not EXITED
+        )
 
     @staticmethod
     def info(pid: Pid, key: str | None = None) -> Any:
-        """A snapshot dict of the process (None once it is dead); with ``key``, one
-        item of it.  Safe from any thread, even while the scheduler is busy."""
+        """A snapshot of the process as a dict of plain data, None once it has exited;
+        with ``key``, only that item, computed alone.  Safe from any thread, even while
+        the node's thread is busy changing the process.
+
+        ==================  ============================================================
+        item                what it is (cost)
+        ==================  ============================================================
+        pid                 the pid itself (O(1))
+        status              see below (O(1))
+        current_function    ``(module, name, arity)`` of where it is now (O(depth of
+                            its await chain))
+        initial_call        ``(module, name, arity)`` it was spawned with (O(1))
+        message_queue_len   messages in its mailbox (O(1))
+        messages            its mailbox, oldest first (O(messages): expensive)
+        links               linked pids, sorted (O(links))
+        monitors            ``("process", pid)`` for each monitor it holds (O(monitors))
+        monitored_by        the pids that monitor it, oldest first (O(monitors))
+        trap_exit           its ``trap_exit`` flag (O(1))
+        registered_name     its name, or None (O(1))
+        reductions          work done so far, in reductions (O(1))
+        memory              an estimate in bytes of what it holds, its messages
+                            included (O(messages + dictionary): expensive)
+        dictionary          a copy of its process dictionary (O(keys))
+        ==================  ============================================================
+
+        ``status`` is one of (the kernel's own statuses, ``_core._process``, mapped):
+
+        ============  ==================================================================
+        ``running``   running now (RUNNING), or busy: back in the run queue after
+                      spending its budget or yielding (PREEMPTED)
+        ``runnable``  queued to run: new, or woken by a message, a timeout or a signal
+                      (RUNNABLE)
+        ``waiting``   in ``receive`` (WAITING), in a selective receive no message
+                      matches (WAITING_MATCH), or awaiting an asyncio future (SUSPENDED)
+        ``exiting``   an exit signal has ended it and its cleanup (``finally`` blocks,
+                      ``async with`` exits) still runs, or its coroutine is being
+                      closed (EXITING)
+        ============  ==================================================================
+
+        An unknown ``key`` is a :class:`KeyError` that lists the known ones.
+        """
         if not isinstance(pid, Pid):
             raise TypeError(f"Process.info: expected a Pid, got {pid!r}")
-        proc = proc_of(pid)
-        if proc is None or proc.status is EXITED:
-            return None
-        info = process_info(proc)
+        item = None
         if key is not None:
-            if key not in info:
-                raise KeyError(f"Process.info: unknown item {key!r}; known: {sorted(info)}")
-            return info[key]
-        return info
+            if not isinstance(key, str):
+                raise TypeError(f"Process.info: the item must be a str, got {key!r}")
+            item = ITEMS.get(key)
+            if item is None:
+                raise KeyError(f"Process.info: unknown item {key!r}; known: {sorted(ITEMS)}")
+        proc = proc_of(pid)
+        if proc is None:
+            return None
+        result = process_info(proc) if item is None else item(proc)
+        if proc.status is EXITED:  # it exited meanwhile: what was read may be half gone
+            return None
+        return result
 
     @staticmethod
     def list() -> list[Pid]:
-        """The pids of every live process of this node."""
-        return list(current_node().procs.values())
+        """The pids of every process of this node that has not exited (those
+        exiting included, as Erlang's ``processes()``).  Safe from any thread."""
+        return list(current_node().procs.values())  # (a C-level copy)
 
     @staticmethod
     def flag(flag: str, value: Any) -> Any:
