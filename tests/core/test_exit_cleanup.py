@@ -142,64 +142,44 @@ def test_swallowing_the_exit_does_not_keep_the_process_alive():
     assert livelong.run(main, clock=clock) == ("killed", "boom")
 
 
+async def _stubborn():
+    try:
+        await receive("never")
+    finally:
+        await asyncio.sleep(3600)
+
+
+async def _seconds_until_gone(setting):
+    """Kill a process whose cleanup never ends: its reason, and how long it took."""
+    if setting is not None:
+        livelong.node().exit_cleanup_seconds = setting
+    pid = spawn(_stubborn)
+    ref = monitor(pid)
+    await Process.sleep(0)
+    t0 = livelong.lowlevel.monotonic()
+    Process.exit(pid, "kill")
+    down = await receive(_down(ref), timeout=7200)
+    return down[4], livelong.lowlevel.monotonic() - t0
+
+
 def test_a_cleanup_past_its_bound_is_closed_and_logged(caplog):
-    async def stubborn():
-        try:
-            await receive("never")
-        finally:
-            await asyncio.sleep(3600)
-
-    async def main():
-        pid = spawn(stubborn)
-        ref = monitor(pid)
-        await Process.sleep(0)
-        t0 = livelong.lowlevel.monotonic()
-        Process.exit(pid, "kill")
-        down = await receive(_down(ref), timeout=7200)
-        return down[4], livelong.lowlevel.monotonic() - t0
-
-    clock = VirtualClock()
     with caplog.at_level(logging.WARNING, logger="livelong"):
-        reason, took = livelong.run(main, clock=clock)
+        reason, took = livelong.run(_seconds_until_gone, None, clock=VirtualClock())
     assert reason == "killed"
     assert 0.9 <= took <= 1.1  # the node's default bound, 1 s
     assert "did not finish its cleanup within 1.0 s" in caplog.text
 
 
-def test_the_bound_is_a_node_setting():
-    async def stubborn():
-        try:
-            await receive("never")
-        finally:
-            await asyncio.sleep(3600)
-
-    async def main():
-        livelong.node().exit_cleanup_seconds = 30.0
-        pid = spawn(stubborn)
-        ref = monitor(pid)
-        await Process.sleep(0)
-        t0 = livelong.lowlevel.monotonic()
-        Process.exit(pid, "kill")
-        await receive(_down(ref), timeout=7200)
-        return livelong.lowlevel.monotonic() - t0
-
-    logging.disable(logging.WARNING)
-    try:
-        took = livelong.run(main, clock=VirtualClock())
-    finally:
-        logging.disable(logging.NOTSET)
+def test_the_bound_is_a_node_setting(caplog):
+    with caplog.at_level(logging.CRITICAL, logger="livelong"):
+        reason, took = livelong.run(_seconds_until_gone, 30.0, clock=VirtualClock())
+    assert reason == "killed"
     assert 29.9 <= took <= 30.1
 
 
 def test_a_second_kill_during_cleanup_ends_it_at_once():
-    async def slow_cleanup():
-        try:
-            await receive("never")
-        finally:
-            await asyncio.sleep(3600)
-
     async def main():
-        pid = spawn(slow_cleanup)
+        pid = spawn(_stubborn)
         ref = monitor(pid)
         await Process.sleep(0)
         Process.exit(pid, "shutdown")  # bounded by its sender: no node bound
