@@ -15,6 +15,7 @@ from . import _scheduler as sched
 from ._ids import Pid, Ref
 from ._lifecycle import exit_signal
 from ._mfa import internal
+from ._patterns import ANY, match_any
 from ._process import EXITED, Proc
 from ._scheduler import current_node, current_proc, deliver, proc_of
 
@@ -176,8 +177,9 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
         drop_alias(ref)
     if flush:
         mb = me.mailbox or ()
+        down = ("DOWN", ref, ANY, ANY, ANY)  # (matched as a receive would: never raises)
         for i, m in enumerate(mb):
-            if type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and m[1] == ref:
+            if match_any((down,), m):
                 del mb[i]  # type: ignore[union-attr]
                 break
     return True

@@ -11,6 +11,11 @@ A pattern is one of:
 * a callable that is not a class -- a predicate called with the message;
 * anything else -- matches by equality; ints and strs also need the same type
   (``1`` matches neither ``1.0`` nor ``True``, as Erlang's exact match).
+
+A pattern that raises (``lambda m: m["kind"] == "job"`` given a tuple) does not match,
+as an Erlang guard that fails: the kernel matches a receiver's patterns wherever a
+message arrives (in the sender's ``send``, in the exit of a process it monitors), and
+a receiver's bug must not become the sender's.
 """
 
 from __future__ import annotations
@@ -79,9 +84,18 @@ def match(pattern: Any, msg: Any) -> bool:
 
 
 def match_any(patterns: tuple[Any, ...], msg: Any) -> bool:
+    """True when ``msg`` matches one of ``patterns``; a pattern that raises does not
+    match (the others are still tried).  The kernel matches only through here."""
     if len(patterns) == 1:
-        return match(patterns[0], msg)
+        try:  # (a try costs nothing when nothing raises)
+            return match(patterns[0], msg)
+        except Exception:
+            return False
     for p in patterns:
-        if match(p, msg):
-            return True
+        try:
+            if match(p, msg):
+                return True
+        except Exception:
+            pass
     return False
+
