@@ -1,6 +1,8 @@
-"""Selective receive: patterns that raise."""
+"""Selective receive: patterns that raise, a cancelled receive."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -171,3 +173,59 @@ def test_a_call_returns_when_another_watcher_of_the_server_has_a_pattern_that_ra
         return (await receive(("exit", ANY), timeout=2))[1]
 
     assert run(main) == "normal"
+
+
+# ----------------------------------------------------------------------------------
+# A cancelled receive
+
+
+async def _match_then_cancel(target, msg):
+    send(target, msg)  # deliver matches it and wakes the target...
+    target.cancel()  # ...which is cancelled before it runs (as asyncio.timeout does)
+
+
+def test_a_receive_cancelled_after_its_match_leaves_no_stale_match_behind():
+    async def main():
+        me = self()
+        send(me, "x")  # no match: the matching message lands at index 1
+        spawn(_match_then_cancel, me, ("a", 1))
+        with pytest.raises(asyncio.CancelledError):
+            await receive(("a", ANY))
+        with pytest.raises(TimeoutError):  # not ("a", 1), which does not match
+            await receive(("c", ANY), timeout=0.05)
+        return mailbox()
+
+    assert run(main) == ["x", ("a", 1)]
+
+
+def test_a_stale_match_never_points_past_the_end_of_the_mailbox():
+    async def main():
+        me = self()
+        send(me, "x")
+        spawn(_match_then_cancel, me, ("a", 1))
+        with pytest.raises(asyncio.CancelledError):
+            await receive(("a", ANY))
+        assert [receive_nowait(), receive_nowait()] == ["x", ("a", 1)]
+        with pytest.raises(TimeoutError):  # (an IndexError when the index stayed)
+            await receive(timeout=0.05)
+        spawn(send, me, "late")
+        return await receive(timeout=5)
+
+    assert run(main) == "late"
+
+
+@pytest.mark.parametrize("patterns", [(), (("x", ANY),)], ids=["plain", "selective"])
+def test_a_receive_cancelled_while_preempted_takes_nothing(patterns):
+    async def cancel(target):
+        target.cancel()
+
+    async def main():
+        me = self()
+        spawn(cancel, me)  # queued: it runs while main is preempted
+        for i in range(2500):  # a send costs a reduction: more than a budget
+            send(me, ("x", i))
+        with pytest.raises(asyncio.CancelledError):
+            await receive(*patterns)  # found at once, but the budget is spent: it yields
+        return len(mailbox()), mailbox()[0]
+
+    assert run(main) == (2500, ("x", 0))

@@ -417,9 +417,9 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
     elif mb:
         for m in mb:
             if match_any(patterns, m):
-                del mb[i]
                 if proc.reductions >= proc.yield_at:
-                    yield YIELD
+                    yield YIELD  # (before taking it: a cancel here loses nothing)
+                del mb[i]  # (only appends meanwhile: i is still m's)
                 return m
             i += 1
     # Nothing yet: wait, for a matching message when there are patterns, and until
@@ -453,7 +453,6 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
             if mb is not None:
                 j = proc.matched_at
                 if j >= 0:  # deliver matched it already
-                    proc.matched_at = -1
                     m = mb[j]
                     del mb[j]
                     return m
@@ -467,6 +466,9 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
             if proc.timed_out:
                 raise TimeoutError(f"receive: no matching message within {timeout} s")
     finally:
+        # Every way out, also a cancel or a throw after deliver matched a message:
+        # a matched_at left behind would make the next receive take the wrong one.
+        proc.matched_at = -1
         if tm is not None:
             proc.timed_out = False
             if proc.timeout_seq == seq:  # _drop_timeout, inlined: this is every call's path
