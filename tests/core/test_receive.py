@@ -1,8 +1,10 @@
-"""Selective receive: patterns that raise, a cancelled receive."""
+"""Selective receive: patterns that raise, a cancelled receive, receive from another
+thread."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -11,6 +13,7 @@ from livelong import (
     ANY,
     Exit,
     GenServer,
+    NotInProcessError,
     Process,
     Reply,
     Stop,
@@ -229,3 +232,44 @@ def test_a_receive_cancelled_while_preempted_takes_nothing(patterns):
         return len(mailbox()), mailbox()[0]
 
     assert run(main) == (2500, ("x", 0))
+
+
+# ----------------------------------------------------------------------------------
+# receive from another thread
+
+
+@pytest.mark.parametrize(
+    "args, kw",
+    [((), {}), ((("m", ANY),), {}), ((), {"timeout": 1.0}), ((str,), {"timeout": 0})],
+    ids=["plain", "selective", "timeout", "timeout0"],
+)
+@pytest.mark.parametrize("queued", [True, False], ids=["queued", "empty"])
+def test_a_receive_driven_from_another_thread_takes_nothing_and_raises(args, kw, queued):
+    outcome = []
+
+    def intruder():
+        coro = receive(*args, **kw)
+        try:
+            coro.send(None)
+        except NotInProcessError as e:
+            outcome.append(("refused", str(e)))
+        except BaseException as e:
+            outcome.append(("raised", e))
+        else:
+            outcome.append("yielded")
+            coro.close()
+
+    async def main():
+        me = self()
+        if queued:
+            send(me, ("m", 1))
+            send(me, "two")
+        t = threading.Thread(target=intruder)
+        t.start()
+        t.join(10)  # (this holds the node's thread: main is running all along)
+        return mailbox(), Process.info(me, "status")
+
+    box, status = run(main)
+    assert outcome == [("refused", "receive() must be awaited inside a livelong process")]
+    assert box == ([("m", 1), "two"] if queued else [])
+    assert status == "running"

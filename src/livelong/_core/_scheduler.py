@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.tasks as _asyncio_tasks
+import contextvars
 import heapq
 import inspect
 import logging
@@ -79,6 +80,14 @@ _current: Proc | None = None
 _runq: deque[Proc] = deque()
 _loop_tid: int = -1
 _get_ident = threading.get_ident
+# Processes run in a context where this is True (each slice sets it): receive reads it
+# to tell the node's thread from another, at half the cost of get_ident(), which makes
+# an int (6% of a message hop); a False sends it to the exact test.  A thread given a
+# copy of a process's context (asyncio.to_thread does that) passes: not caught there.
+_in_slice_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "livelong_in_slice", default=False
+)
+_in_slice = _in_slice_var.get
 _clock = time.perf_counter
 _monotonic = time.monotonic
 _copy = False
@@ -395,11 +404,10 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
     matching any of them; the others stay in order.  ``timeout`` in seconds raises
     :class:`TimeoutError`; ``timeout=0`` only looks at what is already there."""
     proc = _current
-    if proc is None:  # (no thread check here: it costs 10% of a message hop)
+    if proc is None or (not _in_slice() and _get_ident() != _loop_tid):
         raise NotInProcessError("receive() must be awaited inside a livelong process")
     proc.reductions += 1
     mb = proc.mailbox
-    i = 0  # messages before index i are known not to match
     if not patterns:
         if mb:
             if proc.reductions >= proc.yield_at:
@@ -408,20 +416,25 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
         if timeout is None:  # the plainest wait: a message hop's path
             proc.status = WAITING
             yield WAIT
-            mb = proc.mailbox
-            while not mb:  # woken without a message (cancel/throw handled by the kernel)
+            try:
+                return proc.mailbox.popleft()  # type: ignore[union-attr]
+            except (AttributeError, IndexError):  # woken without a message
+                pass
+            while not proc.mailbox:  # (cancel and throw are handled by the kernel)
                 proc.status = WAITING
                 yield WAIT
-                mb = proc.mailbox
-            return mb.popleft()
-    elif mb:
-        for m in mb:
-            if match_any(patterns, m):
-                if proc.reductions >= proc.yield_at:
-                    yield YIELD  # (before taking it: a cancel here loses nothing)
-                del mb[i]  # (only appends meanwhile: i is still m's)
-                return m
-            i += 1
+            return proc.mailbox.popleft()  # type: ignore[union-attr]
+        i = 0  # messages before index i are known not to match
+    else:
+        i = 0
+        if mb:
+            for m in mb:
+                if match_any(patterns, m):
+                    if proc.reductions >= proc.yield_at:
+                        yield YIELD  # (before taking it: a cancel here loses nothing)
+                    del mb[i]  # (only appends meanwhile: i is still m's)
+                    return m
+                i += 1
     # Nothing yet: wait, for a matching message when there are patterns, and until
     # the deadline when there is a timeout.  (One generator: a sub-generator for this
     # part cost a tenth of a GenServer call.)
@@ -505,6 +518,8 @@ def _run_slice() -> None:
     n = _node
     if n is None:
         return
+    if not _in_slice():  # (most slices inherit it from the one before)
+        _in_slice_var.set(True)
     rq = _runq
     ct = _current_tasks
     swap = _swap_current_task
