@@ -1,12 +1,15 @@
-"""Selective receive: patterns that raise, a cancelled receive, receive from another
-thread."""
+"""Selective receive: the receive marker (a receive for a fresh ref skips the backlog),
+patterns that raise, a cancelled receive, and receive from another thread."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import livelong
 from livelong import (
@@ -17,6 +20,8 @@ from livelong import (
     Process,
     Reply,
     Stop,
+    Task,
+    alias,
     demonitor,
     make_ref,
     monitor,
@@ -25,12 +30,21 @@ from livelong import (
     self,
     send,
     spawn,
+    spawn_monitor,
 )
 from livelong.testing import mailbox
+
+BACKLOG = 100_000
 
 
 def run(main, *args, **kw):
     return livelong.run(main, *args, **kw)
+
+
+def fill(n: int) -> None:
+    me = self()
+    for i in range(n):
+        send(me, ("noise", i))
 
 
 async def _noop():
@@ -45,6 +59,284 @@ class Counter(GenServer):
         if request == "stop":
             return Stop("normal", state)
         return Reply(state, state + 1)
+
+
+# ----------------------------------------------------------------------------------
+# The marker: a receive for a message holding a fresh ref does not scan the backlog
+
+
+async def _seconds_per_op(op, n: int) -> float:
+    best = float("inf")
+    for _ in range(5):  # the best of five rounds: a busy machine slows some of them
+        t0 = time.perf_counter()
+        for _ in range(n):
+            await op()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+async def _backlog_ratio(op, n: int) -> float:
+    """How much slower ``op`` is with BACKLOG unrelated messages queued."""
+    empty = await _seconds_per_op(op, n)
+    fill(BACKLOG)
+    full = await _seconds_per_op(op, n)
+    assert len(mailbox()) == BACKLOG  # the backlog is all still there, in order
+    assert mailbox()[:2] == [("noise", 0), ("noise", 1)]
+    return full / empty
+
+
+def test_a_call_with_a_long_backlog_costs_what_a_call_with_an_empty_mailbox_costs():
+    async def main():
+        pid = await Counter.start_link(None)
+
+        async def call():
+            await GenServer.call(pid, "next")
+
+        return await _backlog_ratio(call, 100)
+
+    assert run(main) < 5  # (scanning the backlog made it 4000 times slower)
+
+
+def test_starting_and_stopping_a_server_does_not_scan_the_backlog():
+    async def main():
+        async def start_and_stop():
+            pid = await Counter.start_link(None)  # the start tag and its monitor
+            await GenServer.stop(pid)  # ("DOWN", ref, ...)
+
+        return await _backlog_ratio(start_and_stop, 40)
+
+    assert run(main) < 5
+
+
+def test_awaiting_a_task_does_not_scan_the_backlog():
+    async def task():
+        assert await Task.await_(Task.async_(lambda: 42)) == 42
+
+    async def main():
+        return await _backlog_ratio(task, 40)
+
+    assert run(main) < 5
+
+
+def test_awaiting_the_down_of_a_spawn_monitor_does_not_scan_the_backlog():
+    async def down():
+        _pid, ref = spawn_monitor(_noop)
+        await receive(("DOWN", ref, ANY, ANY, ANY))
+
+    async def main():
+        return await _backlog_ratio(down, 40)
+
+    assert run(main) < 5
+
+
+def test_an_older_message_matching_another_pattern_is_still_taken_first():
+    async def main():
+        me = self()
+        send(me, "early")
+        ref = make_ref()
+        send(me, (ref, "reply"))
+        first = await receive((ref, ANY), str, timeout=0)  # str matches "early"
+        second = await receive((ref, ANY), str, timeout=0)
+        return first, second[1]
+
+    assert run(main) == ("early", "reply")
+
+
+def test_the_marker_follows_its_message_when_older_ones_are_taken():
+    async def main():
+        me = self()
+        for m in ("a", "b", "c", "d"):
+            send(me, m)
+        ref = make_ref()  # marker at 4
+        assert await receive("b", timeout=0) == "b"  # one before it: now at 3
+        assert receive_nowait("c") == "c"  # and another: at 2
+        assert await receive() == "a"  # the oldest: at 1
+        send(me, ("reply", ref))
+        return await receive(("reply", ref), timeout=0), mailbox()
+
+    reply, rest = run(main)
+    assert reply[0] == "reply" and rest == ["d"]
+
+
+def test_since_a_ref_that_is_no_longer_the_marker_still_finds_the_message():
+    async def main():
+        me = self()
+        send(me, "noise")
+        ref1 = make_ref()
+        send(me, ("reply", ref1))
+        make_ref()  # the marker moves on; ref1 is forgotten
+        got = await receive(lambda m: m[1] is ref1, since=ref1, timeout=0)
+        return got[1] is ref1, receive_nowait(since=ref1)
+
+    assert run(main) == (True, "noise")
+
+
+def test_two_refs_made_back_to_back_are_both_markers():
+    async def main():
+        me = self()
+        fill(10)
+        tag = make_ref()
+        mref = monitor(spawn(receive))  # no message came in between: tag still counts
+        send(me, (tag, "started"))
+        a = await receive((tag, ANY), ("DOWN", mref, ANY, ANY, ANY), timeout=0)
+        return a[1], len(mailbox())
+
+    assert run(main) == ("started", 10)
+
+
+def test_a_monitor_of_a_dead_process_finds_its_own_noproc_down():
+    async def main():
+        fill(10)
+        ref = monitor(spawn(_noop))  # dead only once it ran: a normal DOWN
+        d1 = await receive(("DOWN", ref, ANY, ANY, ANY), timeout=5)
+        dead = d1[3]
+        ref2 = monitor(dead)  # delivered at once, after the marker
+        d2 = await receive(("DOWN", ref2, ANY, ANY, ANY), timeout=0)
+        return d1[4], d2[4], len(mailbox())
+
+    assert run(main) == ("normal", "noproc", 10)
+
+
+def test_demonitor_flush_drops_the_down_behind_a_backlog():
+    async def main():
+        fill(1000)
+        ref = monitor(spawn(_noop))
+        await Process.sleep(0.01)  # the target ran and exited: its DOWN is queued
+        demonitor(ref, flush=True)
+        return len(mailbox()), [m for m in mailbox() if m[0] == "DOWN"]
+
+    assert run(main) == (1000, [])
+
+
+# A script of operations on one process's mailbox: refs made four ways, messages that
+# hold them, and receives of every kind; the result must be what scanning a plain list
+# gives (the marker only lets a receive skip what cannot match).
+_KINDS = ["template", "down", "since", "mixed", "two_refs", "plain", "int"]
+_script = st.lists(
+    st.one_of(
+        st.tuples(st.just("make"), st.sampled_from(["make_ref", "alias", "monitor", "dead"])),
+        st.tuples(st.just("send"), st.integers(0, 6), st.integers(0, 3)),
+        st.tuples(st.just("take"), st.sampled_from(_KINDS), st.integers(0, 6), st.booleans()),
+        st.tuples(st.just("flush"), st.integers(0, 6)),
+        st.tuples(st.just("wait"), st.integers(0, 6)),
+    ),
+    max_size=40,
+)
+
+
+def _model_pattern(kind, ref, ref2):
+    """What a receive of ``kind`` matches, written as a plain predicate."""
+
+    def tagged(r):
+        return lambda m: type(m) is tuple and len(m) == 3 and m[0] == "tag" and m[1] is r
+
+    if kind == "template":
+        return tagged(ref)
+    if kind == "down":
+        return lambda m: type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and m[1] is ref
+    if kind in ("since", "two_refs"):
+        return lambda m: tagged(ref)(m) or (kind == "two_refs" and tagged(ref2)(m))
+    if kind == "mixed":
+        return lambda m: tagged(ref)(m) or type(m) is int
+    if kind == "int":
+        return lambda m: type(m) is int
+    return lambda m: True
+
+
+def _kernel_patterns(kind, ref, ref2):
+    """The same receive as ``receive`` arguments: (patterns, keywords)."""
+    if kind == "template":
+        return (("tag", ref, ANY),), {}
+    if kind == "down":
+        return (("DOWN", ref, ANY, ANY, ANY),), {}
+    if kind == "since":
+        return (lambda m: type(m) is tuple and len(m) == 3 and m[1] is ref,), {"since": ref}
+    if kind == "mixed":
+        return (("tag", ref, ANY), int), {}
+    if kind == "two_refs":
+        return (("tag", ref, ANY), ("tag", ref2, ANY)), {}
+    if kind == "int":
+        return (int,), {}
+    return (), {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(_script)
+def test_receives_with_markers_agree_with_a_plain_scan(script):
+    async def sender(to, msg):
+        send(to, msg)
+
+    async def main():
+        me = self()
+        alive = spawn(receive)  # monitored, never exits before the end
+        dead = spawn(_noop)
+        await Process.sleep(0.001)
+        refs = []
+        model = []  # what the mailbox should hold
+        pending = []  # sent by helpers, not yet arrived (they run when main waits)
+        log = []
+        for op in script:
+            if op[0] == "make":
+                how = op[1]
+                if how == "make_ref":
+                    refs.append(make_ref())
+                elif how == "alias":
+                    refs.append(alias())
+                elif how == "monitor":
+                    refs.append(monitor(alive))
+                else:
+                    ref = monitor(dead)
+                    refs.append(ref)
+                    model.append(("DOWN", ref, "process", dead, "noproc"))
+            elif op[0] == "send":
+                _, k, v = op
+                msg = ("tag", refs[k], v) if k < len(refs) else (v if v % 2 else ("tag", "x", v))
+                send(me, msg)
+                model.append(msg)
+            elif op[0] == "take":
+                _, kind, k, nowait = op
+                if kind not in ("plain", "int") and k >= len(refs):
+                    continue
+                ref = refs[k] if k < len(refs) else None
+                ref2 = refs[k - 1] if 0 < k <= len(refs) else ref
+                pats, kw = _kernel_patterns(kind, ref, ref2)
+                want = _model_pattern(kind, ref, ref2)
+                expected = next((i for i, m in enumerate(model) if want(m)), None)
+                try:
+                    if nowait:
+                        got = receive_nowait(*pats, **kw)
+                    else:
+                        got = await receive(*pats, timeout=0, **kw)
+                except TimeoutError:
+                    got = "timeout"
+                log.append(got)
+                assert got == ("timeout" if expected is None else model.pop(expected)), op
+            elif op[0] == "flush":
+                if op[1] < len(refs):
+                    ref = refs[op[1]]
+                    demonitor(ref, flush=True)
+                    down = _model_pattern("down", ref, ref)
+                    i = next((i for i, m in enumerate(model) if down(m)), None)
+                    if i is not None:
+                        del model[i]
+            elif op[0] == "wait":
+                if op[1] < len(refs):
+                    ref = refs[op[1]]
+                    msg = ("tag", ref, 99)
+                    spawn(sender, me, msg)
+                    pending.append(msg)
+                    want = _model_pattern("template", ref, ref)
+                    expected = next((i for i, m in enumerate(model) if want(m)), None)
+                    got = await receive(("tag", ref, ANY), timeout=5)
+                    if expected is None:  # it waited: every helper queued ran meanwhile
+                        model.extend(pending)
+                        pending.clear()
+                        expected = next(i for i, m in enumerate(model) if want(m))
+                    assert got == model.pop(expected), op
+            assert mailbox() == model, op
+        return log
+
+    run(main)
 
 
 # ----------------------------------------------------------------------------------

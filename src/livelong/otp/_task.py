@@ -138,7 +138,7 @@ class Task:
         _check_owner(task, "Task.await_")
         ref = task.ref
         try:
-            msg = await receive(reply_or_down(ref), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             ctx = CallContext("Task.await_", task, None, timeout)
             demonitor(ref, flush=True)
@@ -155,7 +155,7 @@ class Task:
         _check_owner(task, "Task.yield_")
         ref = task.ref
         try:
-            msg = await receive(reply_or_down(ref), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             return None
         if len(msg) == 2:
