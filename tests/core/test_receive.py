@@ -1,9 +1,13 @@
 """Selective receive: the receive marker (a receive for a fresh ref skips the backlog),
-patterns that raise, a cancelled receive, and receive from another thread."""
+patterns that raise, a cancelled receive, receive from another thread, and the
+readable reference versions of the hot paths (``LIVELONG_REFERENCE=1``)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -565,3 +569,38 @@ def test_a_receive_driven_from_another_thread_takes_nothing_and_raises(args, kw,
     assert outcome == [("refused", "receive() must be awaited inside a livelong process")]
     assert box == ([("m", 1), "two"] if queued else [])
     assert status == "running"
+
+
+# ----------------------------------------------------------------------------------
+# The reference versions
+
+
+_INLINED = {  # each hot path and the module of its inlined version
+    "send": "_scheduler",
+    "receive": "_scheduler",
+    "receive_nowait": "_scheduler",
+    "monitor": "_links",
+    "spawn_monitor": "_spawn",
+    "self": "_spawn",
+}
+_CHECK = f"""
+import importlib, livelong, livelong._core as core, livelong._core._reference as r
+for name, module in {_INLINED!r}.items():
+    inlined = getattr(importlib.import_module("livelong._core." + module), name)
+    want = getattr(r, name) if r.ENABLED else inlined
+    assert want is (getattr(r, name) if REFERENCE else inlined), name
+    assert getattr(livelong, name) is want and getattr(core, name) is want, name
+"""
+
+
+def test_the_public_hot_paths_are_the_reference_ones_when_asked_for():
+    reference = os.environ.get("LIVELONG_REFERENCE", "") not in ("", "0")
+    exec(_CHECK, {"REFERENCE": reference})
+
+
+@pytest.mark.parametrize("value, reference", [("1", True), ("0", False), ("", False)])
+def test_livelong_reference_selects_the_versions_at_import(value, reference):
+    env = dict(os.environ, LIVELONG_REFERENCE=value)
+    code = f"REFERENCE = {reference}\n" + _CHECK
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
