@@ -60,6 +60,7 @@ WITHOUT_EXAMPLES = {
     "livelong._core._patterns",
     "livelong._core._process",
     "livelong._core._process_api",
+    "livelong._core._reference",
     "livelong._core._scheduler",
     "livelong._core._spawn",
     "livelong._core._timeouts",

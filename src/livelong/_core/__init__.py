@@ -27,6 +27,7 @@ shell, distribution, the dashboard): they import from here or from
 =======================  ===============================================================
 """
 
+from . import _reference
 from ._args import BadSeconds, seconds_arg
 from ._exits import exit, outside_pid, send_exit
 from ._ids import LOCAL_NODE, Pid, Ref
@@ -48,6 +49,16 @@ from ._scheduler import (
 )
 from ._spawn import make_ref, self, spawn, spawn_link, spawn_monitor
 from ._timers import cancel_timer, read_timer, send_after
+
+if _reference.ENABLED:  # LIVELONG_REFERENCE=1: the readable versions of the hot paths
+    from ._reference import (  # noqa: F811
+        monitor,
+        receive,
+        receive_nowait,
+        self,
+        send,
+        spawn_monitor,
+    )
 
 __all__ = [
     "ANY",

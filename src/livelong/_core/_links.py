@@ -15,6 +15,7 @@ from . import _scheduler as sched
 from ._ids import Pid, Ref
 from ._lifecycle import exit_signal
 from ._mfa import internal
+from ._patterns import ANY, find, set_marker, start_at, take
 from ._process import EXITED, Proc
 from ._scheduler import current_node, current_proc, deliver, proc_of
 
@@ -142,6 +143,14 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
         pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
         proc = proc_of(pid) if pid is not None else None
     ref = Ref()
+    mb = me.mailbox  # set_marker, inlined: a receive of this ref's replies or DOWN
+    if mb:  # skips the messages already there
+        at = len(mb)
+        me.mark_ref2 = me.mark_ref if me.mark_at == at else None
+        me.mark_at = at
+    else:  # (the marker is at 0 already)
+        me.mark_ref2 = me.mark_ref
+    me.mark_ref = ref
     if alias is not None:
         add_alias(me, ref, alias)
     if proc is None:
@@ -175,11 +184,12 @@ def demonitor(ref: Ref, flush: bool = False) -> bool:
     if entry is not None and entry[0] is me and entry[1] != "explicit_unalias":
         drop_alias(ref)
     if flush:
-        mb = me.mailbox or ()
-        for i, m in enumerate(mb):
-            if type(m) is tuple and len(m) == 5 and m[0] == "DOWN" and m[1] == ref:
-                del mb[i]  # type: ignore[union-attr]
-                break
+        mb = me.mailbox
+        if mb:
+            down = ("DOWN", ref, ANY, ANY, ANY)  # (matched as a receive would: never raises)
+            i = find(mb, (down,), start_at(me, (down,)) if me.mark_at else 0)
+            if i >= 0:
+                take(me, mb, i)
     return True
 
 
@@ -189,6 +199,7 @@ def alias(mode: str = "explicit_unalias") -> Ref:
     ``mode="reply_demonitor"`` the first message through it also deactivates it."""
     me = current_proc("alias()")
     ref = Ref()
+    set_marker(me, ref)
     add_alias(me, ref, mode)
     return ref
 

@@ -1,4 +1,4 @@
-"""Message patterns for selective receive.
+"""Message patterns for selective receive, and where a receive looks for them.
 
 A pattern is one of:
 
@@ -11,14 +11,39 @@ A pattern is one of:
 * a callable that is not a class -- a predicate called with the message;
 * anything else -- matches by equality; ints and strs also need the same type
   (``1`` matches neither ``1.0`` nor ``True``, as Erlang's exact match).
+
+A pattern that raises (``lambda m: m["kind"] == "job"`` given a tuple) does not match,
+as an Erlang guard that fails: the kernel matches a receiver's patterns wherever a
+message arrives (in the sender's ``send``, in the exit of a process it monitors), and
+a receiver's bug must not become the sender's.
+
+The receive marker
+------------------
+
+A selective receive scans the mailbox from its oldest message, so with a long backlog
+of unrelated messages every call would cost as much as the backlog is long.  As the
+BEAM does, the kernel remembers where the mailbox ended when the caller last made a
+ref (``make_ref``, ``monitor``, ``alias``, ``spawn_monitor``): no message before that
+index can hold the ref.  A receive starts scanning there when each of its patterns is
+a tuple template holding that ref at top level (``("DOWN", ref, ANY, ANY, ANY)``), or
+when it is told ``since=ref``.  The record's ``mark_ref``, ``mark_ref2`` and
+``mark_at`` hold the marker (see ``_process``): :func:`set_marker` sets it, every
+removal before ``mark_at`` moves it back by one (:func:`take`), and :func:`start_at`
+says where a receive may start.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from itertools import islice
 from types import FunctionType as _Function
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._mfa import internal
+
+if TYPE_CHECKING:
+    from ._ids import Ref
+    from ._process import Proc
 
 internal(__file__)
 
@@ -79,9 +104,98 @@ def match(pattern: Any, msg: Any) -> bool:
 
 
 def match_any(patterns: tuple[Any, ...], msg: Any) -> bool:
+    """True when ``msg`` matches one of ``patterns``; a pattern that raises does not
+    match (the others are still tried).  The kernel matches only through here."""
     if len(patterns) == 1:
-        return match(patterns[0], msg)
+        try:  # (a try costs nothing when nothing raises)
+            return match(patterns[0], msg)
+        except Exception:
+            return False
     for p in patterns:
-        if match(p, msg):
+        try:
+            if match(p, msg):
+                return True
+        except Exception:
+            pass
+    return False
+
+
+# ----------------------------------------------------------------------------------
+# The receive marker (see the module doc)
+
+
+def set_marker(proc: Proc, ref: Ref) -> None:
+    """Make ``ref``, just made by ``proc``, its receive marker.  The previous marker
+    ref stays valid (as ``mark_ref2``) when no message arrived since it was set, so
+    that two refs made back to back (a start's tag and its monitor) both count.
+    ``monitor`` and ``spawn_monitor`` inline this."""
+    mb = proc.mailbox
+    if mb:
+        at = len(mb)
+        proc.mark_ref2 = proc.mark_ref if proc.mark_at == at else None
+        proc.mark_at = at
+    else:  # an empty mailbox: the marker is at 0 already, and still right
+        proc.mark_ref2 = proc.mark_ref
+    proc.mark_ref = ref
+
+
+def _holds(template: tuple[Any, ...], ref: Any) -> bool:
+    for item in template:
+        if item is ref:
             return True
     return False
+
+
+def start_at(proc: Proc, patterns: tuple[Any, ...], since: Any = None) -> int:
+    """The mailbox index a receive of ``patterns`` may start scanning at: the
+    marker's when ``since`` is a marker ref or when every pattern is a tuple template
+    holding one at top level; else 0 (a full scan, never a wrong answer)."""
+    at = proc.mark_at
+    ref = proc.mark_ref
+    if not at or ref is None or not patterns:
+        return 0
+    ref2 = proc.mark_ref2
+    if since is not None:
+        return at if since is ref or since is ref2 else 0
+    for p in patterns:
+        if type(p) is not tuple:
+            return 0
+        if not (_holds(p, ref) or (ref2 is not None and _holds(p, ref2))):
+            return 0
+    return at
+
+
+def find(mb: deque[Any], patterns: tuple[Any, ...], start: int = 0) -> int:
+    """The index of the oldest message at ``start`` or after that matches one of
+    ``patterns`` (any message if there are none); -1 if none does."""
+    n = len(mb)
+    if not patterns:
+        return start if start < n else -1
+    if start == 0:
+        i = 0
+        for m in mb:
+            if match_any(patterns, m):
+                return i
+            i += 1
+        return -1
+    if n - start <= 64:  # a short tail: index it (a deque indexes from its nearer end)
+        for i in range(start, n):
+            if match_any(patterns, mb[i]):
+                return i
+        return -1
+    tail = list(islice(reversed(mb), n - start))  # O(tail), not O(mailbox)
+    tail.reverse()
+    for i, m in enumerate(tail, start):
+        if match_any(patterns, m):
+            return i
+    return -1
+
+
+def take(proc: Proc, mb: deque[Any], i: int) -> Any:
+    """Remove and return message ``i`` of ``proc``'s mailbox ``mb``, keeping the
+    marker on the message it was on."""
+    m = mb[i]
+    del mb[i]
+    if i < proc.mark_at:
+        proc.mark_at -= 1
+    return m

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.tasks as _asyncio_tasks
+import contextvars
 import heapq
 import inspect
 import logging
@@ -44,7 +45,7 @@ from ._args import seconds_arg
 from ._copying import isolate
 from ._ids import Pid, Ref
 from ._mfa import internal
-from ._patterns import match_any
+from ._patterns import find, match_any, start_at, take
 from ._process import (
     BUDGET,
     EXITED,
@@ -80,6 +81,14 @@ _current: Proc | None = None
 _runq: deque[Proc] = deque()
 _loop_tid: int = -1
 _get_ident = threading.get_ident
+# Processes run in a context where this is True (each slice sets it): receive reads it
+# to tell the node's thread from another, at half the cost of get_ident(), which makes
+# an int (6% of a message hop); a False sends it to the exact test.  A thread given a
+# copy of a process's context (asyncio.to_thread does that) passes: not caught there.
+_in_slice_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "livelong_in_slice", default=False
+)
+_in_slice = _in_slice_var.get
 _clock = time.perf_counter
 _monotonic = time.monotonic
 _copy = False
@@ -417,38 +426,67 @@ def _deliver_from_thread(node: Node, dest: Any, msg: Any) -> None:
 
 
 @types.coroutine
-def receive(*patterns: Any, timeout: float | None = None) -> Any:
+def receive(*patterns: Any, timeout: float | None = None, since: Ref | None = None) -> Any:
     """``await receive()``: the oldest message.  With patterns, the oldest message
     matching any of them; the others stay in order.  ``timeout`` in seconds raises
-    :class:`TimeoutError`; ``timeout=0`` only looks at what is already there."""
+    :class:`TimeoutError`; ``timeout=0`` only looks at what is already there.
+
+    ``since=ref`` (with patterns) promises that no message that arrived before
+    ``ref`` was made matches, as for a reply tagged with a fresh ref: when ``ref`` is
+    the caller's latest ref (``make_ref``, ``monitor``, ``alias``, ``spawn_monitor``)
+    the receive skips the older messages instead of scanning a backlog; for another
+    ref it scans them all, so the answer is the same either way.  Patterns that are
+    tuple templates holding that latest ref (``("DOWN", mref, ANY, ANY, ANY)``) skip
+    them without being told.  A pattern that raises does not match."""
     proc = _current
-    if proc is None:  # (no thread check here: it costs 10% of a message hop)
+    if proc is None or (not _in_slice() and _get_ident() != _loop_tid):
         raise NotInProcessError("receive() must be awaited inside a livelong process")
     proc.reductions += 1
     mb = proc.mailbox
-    i = 0  # messages before index i are known not to match
     if not patterns:
         if mb:
             if proc.reductions >= proc.yield_at:
                 yield YIELD
+            if proc.mark_at:  # the marker stays on its message
+                proc.mark_at -= 1
             return mb.popleft()
         if timeout is None:  # the plainest wait: a message hop's path
             proc.status = WAITING
             yield WAIT
-            mb = proc.mailbox
-            while not mb:  # woken without a message (cancel/throw handled by the kernel)
+            # (The mailbox was empty, so the marker is at 0: nothing to move.)
+            try:
+                return proc.mailbox.popleft()  # type: ignore[union-attr]
+            except (AttributeError, IndexError):  # woken without a message
+                pass
+            while not proc.mailbox:  # (cancel and throw are handled by the kernel)
                 proc.status = WAITING
                 yield WAIT
-                mb = proc.mailbox
-            return mb.popleft()
-    elif mb:
-        for m in mb:
-            if match_any(patterns, m):
-                del mb[i]
-                if proc.reductions >= proc.yield_at:
-                    yield YIELD
-                return m
-            i += 1
+            return proc.mailbox.popleft()  # type: ignore[union-attr]
+        i = 0  # messages before index i are known not to match
+    else:
+        i = 0
+        if mb:
+            if proc.mark_at:  # a backlog older than the caller's latest ref: skip it?
+                i = start_at(proc, patterns, since)
+            if i:
+                j = find(mb, patterns, i)
+                if j >= 0:
+                    if proc.reductions >= proc.yield_at:
+                        yield YIELD  # (before taking it: a cancel here loses nothing)
+                    m = mb[j]
+                    del mb[j]  # (j >= mark_at: the marker does not move)
+                    return m
+                i = len(mb)
+            else:
+                for m in mb:
+                    if match_any(patterns, m):
+                        if proc.reductions >= proc.yield_at:
+                            yield YIELD  # (only appends meanwhile: i is still m's)
+                        del mb[i]
+                        if i < proc.mark_at:
+                            proc.mark_at -= 1
+                        return m
+                    i += 1
     # Nothing yet: wait, for a matching message when there are patterns, and until
     # the deadline when there is a timeout.  (One generator: a sub-generator for this
     # part cost a tenth of a GenServer call.)
@@ -479,8 +517,7 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
             mb = proc.mailbox
             if mb is not None:
                 j = proc.matched_at
-                if j >= 0:  # deliver matched it already
-                    proc.matched_at = -1
+                if j >= 0:  # deliver matched it already (the newest: j >= mark_at)
                     m = mb[j]
                     del mb[j]
                     return m
@@ -489,11 +526,16 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                     m = mb[i]
                     if not patterns or match_any(patterns, m):
                         del mb[i]
+                        if i < proc.mark_at:
+                            proc.mark_at -= 1
                         return m
                     i += 1
             if proc.timed_out:
                 raise TimeoutError(f"receive: no matching message within {timeout} s")
     finally:
+        # Every way out, also a cancel or a throw after deliver matched a message:
+        # a matched_at left behind would make the next receive take the wrong one.
+        proc.matched_at = -1
         if tm is not None:
             proc.timed_out = False
             if proc.timeout_seq == seq:  # _drop_timeout, inlined: this is every call's path
@@ -503,20 +545,22 @@ def receive(*patterns: Any, timeout: float | None = None) -> Any:
                     tm.sweep()
 
 
-def receive_nowait(*patterns: Any) -> Any:
+def receive_nowait(*patterns: Any, since: Ref | None = None) -> Any:
     """The oldest message (matching any of ``patterns``, if given) of the calling
     process, taken at once without awaiting; :class:`TimeoutError` if there is none.
-    The synchronous twin of ``await receive(*patterns, timeout=0)``."""
+    The synchronous twin of ``await receive(*patterns, timeout=0)`` (``since`` as
+    there)."""
     proc = current_proc("receive_nowait()")
     proc.reductions += 1
     mb = proc.mailbox
     if mb:
         if not patterns:
+            if proc.mark_at:
+                proc.mark_at -= 1
             return mb.popleft()
-        for i, m in enumerate(mb):
-            if match_any(patterns, m):
-                del mb[i]
-                return m
+        i = find(mb, patterns, start_at(proc, patterns, since) if proc.mark_at else 0)
+        if i >= 0:
+            return take(proc, mb, i)
     raise TimeoutError("receive_nowait: no matching message")
 
 
@@ -530,6 +574,8 @@ def _run_slice() -> None:
     n = _node
     if n is None:
         return
+    if not _in_slice():  # (most slices inherit it from the one before)
+        _in_slice_var.set(True)
     rq = _runq
     ct = _current_tasks
     swap = _swap_current_task

@@ -9,6 +9,7 @@ from . import _scheduler as sched
 from ._ids import Pid, Ref
 from ._links import add_link
 from ._mfa import internal
+from ._patterns import set_marker
 from ._process import Proc
 from ._scheduler import current_node, current_proc
 
@@ -64,6 +65,14 @@ def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
     proc = Proc(node.name, next(node.ids), node.creation, fn, args)
     node.procs[proc.id] = proc
     ref = Ref()
+    mb = me.mailbox  # set_marker, inlined: a receive of this ref's replies or DOWN
+    if mb:  # skips the messages already there
+        at = len(mb)
+        me.mark_ref2 = me.mark_ref if me.mark_at == at else None
+        me.mark_at = at
+    else:  # (the marker is at 0 already)
+        me.mark_ref2 = me.mark_ref
+    me.mark_ref = ref
     mons = me.monitors
     if mons is None:
         mons = me.monitors = {}
@@ -86,5 +95,10 @@ def self() -> Pid:
 
 
 def make_ref() -> Ref:
-    """A new unique reference."""
-    return Ref()
+    """A new unique reference.  Made in a process, it is also the process's receive
+    marker: a receive for a message holding it skips the messages already there."""
+    ref = Ref()
+    me = sched._current
+    if me is not None and sched._get_ident() == sched._loop_tid:
+        set_marker(me, ref)
+    return ref

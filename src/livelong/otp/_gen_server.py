@@ -672,7 +672,7 @@ class GenServer:
         ref = monitor(pid, alias="reply_demonitor")
         send(pid, (_CALL, (me, ref), request))
         try:
-            msg = await receive(reply_or_down(ref), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             demonitor(ref, flush=True)
             ctx = CallContext("GenServer.call", server, request, timeout)

@@ -140,7 +140,7 @@ class Task:
         timeout = timeout_arg(timeout, "Task.await_: timeout")
         ref = task.ref
         try:
-            msg = await receive(reply_or_down(ref), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             ctx = CallContext("Task.await_", task, None, timeout)
             demonitor(ref, flush=True)
@@ -158,7 +158,7 @@ class Task:
         timeout = timeout_arg(timeout, "Task.yield_: timeout")
         ref = task.ref
         try:
-            msg = await receive(reply_or_down(ref), timeout=timeout)
+            msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             return None
         if len(msg) == 2:
