@@ -9,6 +9,7 @@ three to the scheduler as it attaches (``_scheduler.install``).
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -85,8 +86,8 @@ def crashed(proc: Proc, e: BaseException) -> None:
     cleanup(proc, reason, None)
 
 
-UNCLOSABLE: list[Any] = []
-"""Coroutines that would not close (they swallow ``GeneratorExit``): kept, never run."""
+UNCLOSABLE: list[str] = []
+"""Coroutines that would not close (they swallow ``GeneratorExit``): leaked, never run."""
 
 
 def close(proc: Proc) -> None:
@@ -101,9 +102,12 @@ def close(proc: Proc) -> None:
         except BaseException as e:  # a finally block that raised or kept going
             logger.error("Process %r failed while exiting: %r", proc, e, exc_info=e)
         if getattr(coro, "cr_frame", None) is not None:
-            # It caught GeneratorExit and went on: closing it again (as the garbage
-            # collector would) runs its loop again, outside the node.  Keep it.
-            UNCLOSABLE.append(coro)
+            # It caught GeneratorExit and went on.  Closing it again, as the garbage
+            # collector would (at the latest when the interpreter exits), would run
+            # its loop again outside any node, maybe for ever: it is leaked instead,
+            # one reference that is never given back, so that it never runs again.
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(coro))
+            UNCLOSABLE.append(repr(coro))
         sched._stop_waiting(proc)  # (what code that ignored the close waited on)
     proc.status = EXITING
 
