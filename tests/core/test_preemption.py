@@ -10,14 +10,201 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 import livelong
-from livelong import Process, spawn
+from livelong import ANY, Process, lowlevel, receive, receive_nowait, send, spawn, spawn_monitor
 
 WATCHDOG = 0.3  # seconds: the watchdog limit of the nodes below
+PATIENCE = 10.0  # seconds: how long a test waits for what must happen
+
+
+@pytest.fixture
+def node() -> Iterator[livelong.Node]:
+    n = livelong.start(watchdog_seconds=WATCHDOG)
+    try:
+        yield n
+    finally:
+        n.stop()
+
+
+async def _sink() -> None:
+    while True:
+        await receive()
+
+
+async def _echo() -> None:
+    while True:
+        reply_to, msg = await receive()
+        send(reply_to, msg)
+
+
+# --- the runaways: each holds the node's thread, calling livelong all along ---------
+
+
+def send_loop(sink: livelong.Pid) -> None:
+    while True:
+        send(sink, "spam")
+
+
+def polling_loop(sink: livelong.Pid) -> None:
+    while True:
+        try:
+            receive_nowait()
+        except TimeoutError:
+            pass
+
+
+def catch_all_send_loop(sink: livelong.Pid) -> None:
+    while True:
+        try:
+            send(sink, "spam")
+        except BaseException:  # noqa: BLE001 (the point: it swallows the interrupt)
+            pass
+
+
+async def async_send_loop(sink: livelong.Pid) -> None:
+    while True:
+        send(sink, "spam")
+
+
+def pure_loop(sink: livelong.Pid) -> None:
+    while True:
+        pass
+
+
+RUNAWAYS = [send_loop, polling_loop, catch_all_send_loop, async_send_loop, pure_loop]
+
+
+def start_watched(node: livelong.Node, fn: Callable[..., Any]) -> tuple[livelong.Pid, queue.Queue]:
+    """Spawn ``fn(sink)`` from a process that monitors it; the queue gets its pid, then
+    its exit reason."""
+    out: queue.Queue = queue.Queue()
+
+    async def watcher() -> None:
+        sink = spawn(_sink)
+        pid, ref = spawn_monitor(fn, sink)
+        out.put(pid)
+        down = await receive(("DOWN", ref, ANY, ANY, ANY))
+        out.put(down[4])
+
+    node.spawn(watcher)
+    return out.get(timeout=PATIENCE), out
+
+
+def wait_for_report(caplog: pytest.LogCaptureFixture, pid: livelong.Pid) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while f"runaway process {pid!r}" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def ask(node: livelong.Node, echo: livelong.Pid, msg: Any) -> Any:
+    async def asking() -> Any:
+        send(echo, (livelong.self(), msg))
+        return await receive(timeout=PATIENCE)
+
+    return node.call(asking, timeout=PATIENCE)
+
+
+# --- the watchdog -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runaway", [send_loop, polling_loop], ids=lambda f: f.__name__)
+def test_watchdog_reports_a_loop_that_calls_livelong(node, caplog, runaway):
+    """Sends and receive_nowait count reductions but never hand the thread back: the
+    watchdog still reports the process, with its pid and function."""
+    with caplog.at_level(logging.WARNING, logger="livelong"):
+        pid, _ = start_watched(node, runaway)
+        wait_for_report(caplog, pid)
+        assert f"runaway process {pid!r}" in caplog.text
+        assert runaway.__name__ in caplog.text
+        assert lowlevel.runaway_process() == pid
+        Process.exit(pid, "kill")
+
+
+# --- a kill from another thread ----------------------------------------------------
+
+
+@pytest.mark.parametrize("runaway", RUNAWAYS, ids=lambda f: f.__name__)
+def test_kill_from_another_thread_ends_a_runaway_and_the_node_goes_on(node, runaway):
+    echo = node.spawn(_echo)
+    assert ask(node, echo, "before") == "before"
+    pid, reasons = start_watched(node, runaway)
+    time.sleep(2 * WATCHDOG)  # it holds the node's thread by now
+    assert Process.alive(pid)
+    Process.exit(pid, "kill")
+    assert reasons.get(timeout=PATIENCE) == "killed"
+    assert not Process.alive(pid)
+    assert ask(node, echo, "after") == "after"  # a process of before the runaway
+    assert node.call(lambda: 1 + 1, timeout=PATIENCE) == 2  # and a new one
+
+
+def catch_then_return(sink: livelong.Pid) -> str:
+    try:
+        while True:
+            send(sink, "spam")
+    except BaseException:  # noqa: BLE001
+        return "caught it"
+
+
+async def catch_then_return_async(sink: livelong.Pid) -> str:
+    try:
+        while True:
+            send(sink, "spam")
+    except BaseException:  # noqa: BLE001
+        return "caught it"
+
+
+async def catch_then_receive(sink: livelong.Pid) -> Any:
+    try:
+        while True:
+            send(sink, "spam")
+    except BaseException:  # noqa: BLE001
+        return await receive()
+
+
+async def catch_then_sleep(sink: livelong.Pid) -> str:
+    try:
+        while True:
+            send(sink, "spam")
+    except BaseException:  # noqa: BLE001
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        return "slept"
+
+
+def catch_then_raise(sink: livelong.Pid) -> None:
+    try:
+        while True:
+            send(sink, "spam")
+    except BaseException:  # noqa: BLE001
+        raise ValueError("not me") from None
+
+
+@pytest.mark.parametrize(
+    "runaway",
+    [
+        catch_then_return,
+        catch_then_return_async,
+        catch_then_receive,
+        catch_then_sleep,
+        catch_then_raise,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_a_killed_process_that_catches_the_interrupt_still_exits_killed(node, runaway):
+    """The kill is untrappable: catching the interrupt only runs the handler; however
+    the process goes on (returns, waits, raises), its exit reason is "killed"."""
+    pid, reasons = start_watched(node, runaway)
+    time.sleep(2 * WATCHDOG)
+    Process.exit(pid, "kill")
+    assert reasons.get(timeout=PATIENCE) == "killed"
+    assert node.call(lambda: 1 + 1, timeout=PATIENCE) == 2
 
 
 # --- the slice keeps its time --------------------------------------------------------

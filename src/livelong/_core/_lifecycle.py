@@ -83,6 +83,8 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
     """The process is gone: unregister it and fire its links and monitors."""
     if proc.status is EXITED:
         return
+    if proc.exit_reason is not NOT_EXITING:  # a kill it caught (from another thread)
+        reason = proc.exit_reason
     proc.status = EXITED
     n: Node = sched._node  # type: ignore[assignment]
     pid = proc  # the record is the pid that links and monitors are told about
