@@ -111,6 +111,71 @@ def ask(node: livelong.Node, echo: livelong.Pid, msg: Any) -> Any:
     return node.call(asking, timeout=PATIENCE)
 
 
+# --- the preemption points (README, "Scheduling") -------------------------------------
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _ran(flag: list[bool]) -> None:
+    flag.append(True)
+
+
+async def _sleep0() -> None:
+    await asyncio.sleep(0)
+
+
+async def _done_future() -> None:
+    fut = asyncio.get_running_loop().create_future()
+    fut.set_result(None)
+    await fut
+
+
+async def _poll_with_timeout_0() -> None:
+    with pytest.raises(TimeoutError):
+        await receive(timeout=0)
+
+
+async def _receive_nowait() -> None:
+    with pytest.raises(TimeoutError):
+        receive_nowait()
+
+
+async def _send_to_self() -> None:
+    send(livelong.self(), "to myself")  # there is a message to take: no wait either
+    await receive()
+
+
+async def _spawn() -> None:
+    spawn(_nothing)
+
+
+@pytest.mark.parametrize(
+    "op, preempts",
+    [
+        (_sleep0, True),
+        (_done_future, False),
+        (_poll_with_timeout_0, False),
+        (_receive_nowait, False),
+        (_send_to_self, False),
+        (_spawn, False),
+    ],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_which_operations_let_another_process_run(op, preempts):
+    """With its budget unspent, a process gives up the thread only at a preemption
+    point: another process queued before it does not run in the meantime."""
+
+    async def main() -> bool:
+        flag: list[bool] = []
+        spawn(_ran, flag)  # queued: it runs as soon as main leaves the thread
+        await op()
+        return bool(flag)
+
+    assert livelong.run(main) is preempts
+
+
 # --- the watchdog -----------------------------------------------------------------
 
 

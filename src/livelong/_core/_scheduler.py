@@ -11,8 +11,14 @@ Principles, in the spirit of a microkernel:
   asyncio future: the kernel parks the process on it and puts it back on the run
   queue from the future's done callback, as an asyncio Task would.  While a process
   runs it is the loop's *current task*, so ``asyncio.timeout`` and friends work.
-* Fairness by reductions: sends, receives, spawns and tail calls cost one each; a
-  process that spends its budget is put at the back of the queue.
+* Fairness by reductions and by the clock.  Sends, receives, spawns and tail calls
+  cost a reduction each, but a process leaves the CPU only at a preemption point:
+  a ``receive`` that waits, or that finds a message once the budget (BUDGET) is
+  spent; a tail call once the budget is spent; awaiting an asyncio future that is
+  not done; ``await asyncio.sleep(0)``.  ``send``, ``receive_nowait`` and ``spawn``
+  return at once, so a loop of them holds the thread: the watchdog
+  (:mod:`._watchdog`) reports it and a kill from another thread interrupts it.  A
+  slice hands asyncio its turn after SLICE_SECONDS (see :func:`_run_slice`).
 * Exit signals, links and monitors follow OTP.  A crash ends one process and is
   reported through :mod:`logging`; it never unwinds the scheduler.
 * The kernel knows nothing of GenServer, supervisors, the shell, the dashboard or
