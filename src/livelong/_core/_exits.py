@@ -9,9 +9,9 @@ from . import _scheduler as sched
 from ._ids import Pid
 from ._lifecycle import exit_signal, kill
 from ._mfa import internal
-from ._process import RUNNING, Exit, Proc
+from ._process import Exit, Proc
 from ._scheduler import caller, current_node, proc_of
-from ._watchdog import interrupt_runaway
+from ._watchdog import stop_from_thread
 
 if TYPE_CHECKING:
     from ._node import Node
@@ -91,6 +91,8 @@ def _remote_exit(node: Node, sender: Pid, target: Pid, reason: Any) -> None:
 
 
 def _kill_from_thread(node: Node, proc: Proc) -> None:
-    if proc is sched._current and proc.status is RUNNING:
-        interrupt_runaway(node, proc)
+    """``Process.exit(proc, "kill")`` from a thread that is not the node's: queued to
+    the node's loop as any signal from another thread, and, should the process hold
+    the node's thread meanwhile, interrupted there (see ``_watchdog``)."""
     node.loop.call_soon_threadsafe(kill, proc, "killed")
+    stop_from_thread(node, proc)
