@@ -631,47 +631,48 @@ def _run_slice() -> None:
                 args = proc.args
                 if args is not None and proc.throw is None:  # a new process
                     proc.args = None
-                    _run(proc, proc.fn, args)
+                    _run(proc, proc.fn, args)  # (counted below, as a hop's step)
                 else:
                     _special_step(proc)
-                if clock() > deadline:
-                    break
-                continue
-            try:
-                r = coro.send(None)
-            except StopIteration as e:
-                v = e.value
-                if type(v) is Tail:
-                    _continue(proc, v)
-                else:  # _continue, inlined: the end of every process
-                    _cleanup(proc, "normal", v)
-                if clock() > deadline:
-                    break
-                continue
-            except BaseException as e:
-                _crashed(proc, e)
-                if clock() > deadline:
-                    break
-                continue
-            if r is WAIT:
-                if steps < look_at:
+                    if clock() > deadline:
+                        break
                     continue
-                now = clock()
-                if now > deadline:
-                    break
-                # quick since the last look (a sixteenth of a slice): look half as
-                # often; slow: look after the next one too
-                if now - last < _QUICK_GAP:
-                    if gap < WAIT_GAP:
-                        gap += gap
+            else:
+                try:
+                    r = coro.send(None)
+                except StopIteration as e:
+                    v = e.value
+                    if type(v) is Tail:
+                        _continue(proc, v)
+                    else:  # _continue, inlined: the end of every process
+                        _cleanup(proc, "normal", v)
+                except BaseException as e:
+                    _crashed(proc, e)
+                    if clock() > deadline:
+                        break
+                    continue
                 else:
-                    gap = 1
-                last = now
-                look_at = steps + gap
+                    if r is not WAIT:
+                        _yielded(proc, r)
+                        if clock() > deadline:
+                            break
+                        continue
+            # A step that ended waiting in receive, a first step or a process's end:
+            # the commonest steps, counted between two looks at the clock.
+            if steps < look_at:
                 continue
-            _yielded(proc, r)
-            if clock() > deadline:
+            now = clock()
+            if now > deadline:
                 break
+            # quick since the last look (a sixteenth of a slice): look half as
+            # often; slow: look after the next one too
+            if now - last < _QUICK_GAP:
+                if gap < WAIT_GAP:
+                    gap += gap
+            else:
+                gap = 1
+            last = now
+            look_at = steps + gap
     finally:
         _current = None
         if ct is not None:
