@@ -9,6 +9,7 @@ from . import _scheduler as sched
 from ._ids import Pid
 from ._lifecycle import exit_signal, kill
 from ._mfa import internal
+from ._names import resolve
 from ._process import Exit, Proc
 from ._scheduler import caller, current_node, proc_of
 from ._watchdog import stop_from_thread
@@ -29,14 +30,6 @@ def exit(*args: Any) -> None:
     if len(args) != 2:
         raise TypeError("exit() takes (reason) or (pid, reason)")
     send_exit(args[0], args[1])
-
-
-def _resolve(dest: Any, node: Node, what: str) -> Pid | None:
-    if isinstance(dest, Pid):
-        return dest
-    if isinstance(dest, str):
-        return node.names.get(dest)
-    raise TypeError(f"{what}: expected a Pid or a registered name (str), got {dest!r}")
 
 
 def outside_pid(node: Node) -> Pid:
@@ -61,7 +54,7 @@ def send_exit(pid: Pid | str, reason: Any, *, node: Node | None = None) -> bool:
     running node); default: the running node."""
     if node is None:
         node = current_node()
-    target = _resolve(pid, node, "Process.exit")
+    target = resolve(pid, "Process.exit")
     if target is None:
         return True
     cur = caller()

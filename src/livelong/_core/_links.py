@@ -8,13 +8,12 @@ as a process exits (``_scheduler._cleanup``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import _remote
 from . import _scheduler as sched
 from ._ids import Pid, Ref
 from ._lifecycle import exit_signal
 from ._mfa import internal
+from ._names import resolve
 from ._patterns import ANY, find, set_marker, start_at, take
 from ._process import EXITED, Proc
 from ._scheduler import current_node, current_proc, deliver, proc_of
@@ -61,14 +60,6 @@ def forget_monitor(proc: Proc, ref: Ref) -> None:
         target.remove_watcher(ref)
     elif type(target) is Pid and sched._node is not None and target.node != sched._node.name:
         _remote.remote.demonitor(proc, target, ref)
-
-
-def _resolve(dest: Any, what: str) -> Pid | None:
-    if isinstance(dest, Pid):
-        return dest
-    if isinstance(dest, str):
-        return current_node().names.get(dest)
-    raise TypeError(f"{what}: expected a Pid or a registered name (str), got {dest!r}")
 
 
 def add_link(a: Proc, b: Proc) -> None:
@@ -140,7 +131,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     if type(target) is Proc and target.status is not EXITED:
         pid = proc = target  # a live local process
     else:
-        pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
+        pid = target if isinstance(target, Pid) else resolve(target, "monitor")
         proc = proc_of(pid) if pid is not None else None
     ref = Ref()
     mb = me.mailbox  # set_marker, inlined: a receive of this ref's replies or DOWN

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._ids import Pid
 from ._mfa import internal
 from ._scheduler import current_node, current_proc, proc_of
 
 internal(__file__)
 
-__all__ = ["register", "unregister", "whereis", "registered"]
+__all__ = ["register", "unregister", "whereis", "registered", "resolve"]
+
+
+def resolve(dest: Any, what: str) -> Pid | None:
+    """A pid, or the pid registered as the name ``dest`` (None if none is); a clear
+    error naming ``what`` for anything else."""
+    if isinstance(dest, Pid):
+        return dest
+    if isinstance(dest, str):
+        return current_node().names.get(dest)
+    raise TypeError(f"{what}: expected a Pid or a registered name (str), got {dest!r}")
 
 
 def register(name: str, pid: Pid | None = None) -> bool:

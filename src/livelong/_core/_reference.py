@@ -27,8 +27,9 @@ from . import _scheduler as sched
 from ._args import seconds_arg
 from ._copying import isolate
 from ._ids import Pid, Ref
-from ._links import _resolve, add_alias, add_monitor, drop_alias, forget_monitor
+from ._links import add_alias, add_monitor, drop_alias, forget_monitor
 from ._mfa import internal
+from ._names import resolve
 from ._patterns import find, set_marker, start_at, take
 from ._process import WAIT, WAITING, WAITING_MATCH, YIELD, NotInProcessError, Proc
 from ._scheduler import current_node, current_proc, deliver, enqueue, proc_of
@@ -159,7 +160,7 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     "process", pid, reason)`` when it exits, at once with ``"noproc"`` if it is dead.
     With ``alias=`` the ref is also an alias of the caller (see ``_links.monitor``)."""
     me = current_proc("monitor()")
-    pid = target if isinstance(target, Pid) else _resolve(target, "monitor")
+    pid = target if isinstance(target, Pid) else resolve(target, "monitor")
     proc = proc_of(pid) if pid is not None else None
     ref = Ref()
     set_marker(me, ref)  # its DOWN, or a reply to it, comes after what is there now

@@ -279,11 +279,11 @@ _process.node_loop = _node_loop
 
 
 def _drop_timeout(proc: Proc) -> None:
-    proc.timeout_seq = None
     n = _node
     if n is not None:
-        n.timeouts.stale += 1
-        n.timeouts.sweep()
+        n.timeouts.drop(proc)
+    else:
+        proc.timeout_seq = None
 
 
 # ----------------------------------------------------------------------------------
