@@ -27,6 +27,7 @@ import livelong
 OPTIONFLAGS = doctest.ELLIPSIS
 
 WITH_EXAMPLES = {
+    "livelong.__main__",
     "livelong",
     "livelong._clock",
     "livelong._core._args",
@@ -48,7 +49,6 @@ WITH_EXAMPLES = {
     "livelong.testing",
 }
 WITHOUT_EXAMPLES = {
-    "livelong.__main__",
     "livelong._core",
     "livelong._core._exits",
     "livelong._core._ids",

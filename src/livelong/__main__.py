@@ -6,9 +6,27 @@ import argparse
 import sys
 
 
+def version_line() -> str:
+    """What ``livelong --version`` prints: the package's version and its kernel.
+
+    >>> version_line().startswith("livelong ")
+    True
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("livelong")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        v = "unknown"
+    return f"livelong {v} (Python {sys.version.split()[0]}, pure-Python kernel)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="livelong", description="Erlang/Elixir processes in Python"
+    )
+    parser.add_argument(
+        "--version", action="version", version=version_line(), help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
