@@ -237,3 +237,19 @@ def test_ctrl_c_waits_until_code_is_out_of_the_kernel() -> None:
 
     assert match(predicate, "anything")
     assert seen == [True, False]
+
+
+def test_bare_exit_says_how_to_leave_and_exit_with_a_reason_still_ends_a_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    outcomes, status = shell(
+        "exit()",
+        "p, ref = spawn_monitor(lambda: exit('bye'))",
+        "(await receive())[4]",
+        "exit",
+    )
+    assert capsys.readouterr().out.count("to leave the shell: quit() or Ctrl-D") == 1
+    assert [o.kind for o in outcomes] == ["value"] * 4
+    assert status == 0
+    assert outcomes[2].text == "'bye'"
+    assert "quit() or Ctrl-D" in outcomes[3].text

@@ -98,10 +98,33 @@ def make_namespace() -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__", "__doc__": None}
     namespace.update({name: getattr(livelong, name) for name in livelong.__all__})
     namespace["livelong"] = livelong
+    namespace["exit"] = ShellExit(livelong.exit)
     shell_builtins = dict(vars(builtins))
     shell_builtins.update(make_helpers(namespace))
     namespace["__builtins__"] = shell_builtins
     return namespace
+
+
+LEAVING = "to leave the shell: quit() or Ctrl-D"
+
+
+class ShellExit:
+    """The shell's ``exit``: livelong's ``exit(reason)`` / ``exit(pid, reason)``, which
+    ends a process as Elixir's ``exit/1`` does; typed bare (``exit()`` or ``exit``), as
+    in Python's REPL, it says how to leave the shell instead."""
+
+    def __init__(self, exit_fn: Callable[..., Any]) -> None:
+        self._exit = exit_fn
+        self.__doc__ = exit_fn.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        if not args:
+            print(f"exit(reason) ends the current process, as Elixir's exit/1; {LEAVING}")
+            return None
+        return self._exit(*args)
+
+    def __repr__(self) -> str:
+        return f"exit(reason) or exit(pid, reason); {LEAVING}"
 
 
 class LocalSession:
