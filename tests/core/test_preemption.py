@@ -199,6 +199,7 @@ def test_watchdog_reports_a_loop_that_calls_livelong(node, caplog, runaway):
         wait_for_report(caplog, pid)
         assert f"runaway process {pid!r}" in caplog.text
         assert runaway.__name__ in caplog.text
+        assert "Process.exit(pid, 'kill') from another thread" in caplog.text
         assert lowlevel.runaway_process() == pid
         Process.exit(pid, "kill")
 

@@ -130,7 +130,9 @@ def test_ctrl_c_kills_a_runaway_process_that_holds_the_node(term: Terminal) -> N
     enter(term, "def runaway():\n    while True: pass\n", 2)
     term.type("p = spawn(runaway)")  # the runaway takes the node: no prompt comes back
     term.keys("Enter")
-    term.wait(lambda s: any("runaway process" in line for line in s), "the watchdog", 10)
+    screen = term.wait(lambda s: any("runaway process" in line for line in s), "the watchdog", 10)
+    # The warning names what stops it here: Ctrl-C (the screen may wrap the line).
+    assert "Press Ctrl-C in the shell to kill it." in "".join(screen)
     term.keys("C-c")
     term.wait(lambda s: any("killed runaway process" in line for line in s), "the kill", 10)
     term.wait_prompt(3)

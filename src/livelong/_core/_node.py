@@ -72,6 +72,9 @@ class Node:
         self.ids = itertools.count(80)
         self.started_at = time.time()
         self.watchdog_seconds = watchdog_seconds
+        # How the watchdog's warning tells the user to stop a runaway process: the
+        # shell, where Ctrl-C does it, says so instead.
+        self.runaway_hint = "Stop it with Process.exit(pid, 'kill') from another thread."
         self._watchdog: Watchdog | None = None
         self.stopping = False
         self.on_empty: Callable[[], None] | None = None  # see wind_down

@@ -251,11 +251,11 @@ class Watchdog:
                 m, f, a = current_function(cur)
                 logger.warning(
                     "runaway process %r has held the node's thread for %.1f s without "
-                    "returning to the scheduler, in %s.%s/%d; other processes wait. "
-                    "Stop it with Process.exit(pid, 'kill') from another thread.",
+                    "returning to the scheduler, in %s.%s/%d; other processes wait. %s",
                     cur,
                     stuck,
                     m,
                     f,
                     a,
+                    self.node.runaway_hint,
                 )

@@ -132,6 +132,7 @@ class LocalSession:
 
     def __init__(self, node_name: str | None = None) -> None:
         self.node = livelong.Node(node_name) if node_name else livelong.Node()
+        self.node.runaway_hint = "Press Ctrl-C in the shell to kill it."
         self.namespace = make_namespace()
         self.banner = (
             f"livelong {livelong.__version__} shell on node {self.node.name} "
