@@ -69,6 +69,27 @@ def test_start_and_terminate_children():
     assert counts == {"specs": 1, "active": 1, "supervisors": 0, "workers": 1}
 
 
+class Named(GenServer):
+    def init(self, arg):
+        return arg
+
+
+def test_start_child_of_a_taken_name_reports_already_started_with_the_holder(caplog):
+    caplog.set_level(logging.ERROR, logger="livelong")
+
+    async def main():
+        sup = await DynamicSupervisor.start_link()
+        first = await DynamicSupervisor.start_child(sup, Named.child_spec(0, name="named"))
+        with pytest.raises(SupervisorError) as e:
+            await DynamicSupervisor.start_child(sup, Named.child_spec(0, name="named"))
+        return first, e.value
+
+    first, err = run(main)
+    assert err.reason == ("already_started", first)
+    assert "child Named is already started" in str(err)
+    assert "<class" not in str(err) + caplog.text
+
+
 def test_max_children():
     async def main():
         me = self_pid()

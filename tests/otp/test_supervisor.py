@@ -692,3 +692,26 @@ def test_client_calls_wait_for_the_supervisor_by_default(fn):
     # Elixir's :infinity: a caller that gave up would not stop what the supervisor
     # goes on doing (a slow child's start, say)
     assert inspect.signature(fn).parameters["timeout"].default is None
+
+
+class Listener(livelong.GenServer):
+    def init(self, arg):
+        return arg
+
+    def handle_cast(self, msg, state):
+        raise RuntimeError("boom")
+
+
+def test_logs_name_a_child_by_its_class_name_as_a_person_does(caplog):
+    caplog.set_level(logging.ERROR, logger="livelong")
+
+    async def main():
+        sup = await livelong.Supervisor.start_link([Listener])
+        [child] = await livelong.Supervisor.which_children(sup)
+        ref = livelong.monitor(child.pid)
+        livelong.GenServer.cast(child.pid, "crash")
+        await livelong.receive(("DOWN", ref, livelong.ANY, livelong.ANY, livelong.ANY))
+
+    run(main)
+    assert "child Listener exited" in caplog.text
+    assert "<class" not in caplog.text

@@ -70,6 +70,19 @@ class ChildSpec:
         return ChildSpec(**values)
 
 
+def child_name(child_id: Any) -> str:
+    """A child's id as logs and errors show it: a class (the default id of a
+    GenServer's child spec) by its name, anything else by its repr.
+
+    >>> class Listener: ...
+    >>> child_name(Listener), child_name("db")
+    ('Listener', "'db'")
+    """
+    if isinstance(child_id, type):
+        return child_id.__qualname__
+    return repr(child_id)
+
+
 def _validate(spec: ChildSpec, what: str) -> float | str:
     try:
         hash(spec.id)
@@ -164,6 +177,6 @@ async def call_start(spec: ChildSpec, extra: tuple[Any, ...] = ()) -> Pid | None
         if isinstance(result[1], Pid):
             return result[1]  # the Elixir-minded ("ok", pid)
     raise TypeError(
-        f"child {spec.id!r}: start function {getattr(fn, '__qualname__', fn)!r} returned "
+        f"child {child_name(spec.id)}: start function {getattr(fn, '__qualname__', fn)!r} returned "
         f"{result!r}; expected the child's pid (or None to ignore)"
     )

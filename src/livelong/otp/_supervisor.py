@@ -76,7 +76,13 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._core import ANY, Exit, Pid, Process, monitor, monotonic, receive, send, unlink
 from .._core import self as _self
-from ._child_spec import ChildSpec, call_start, normalize_child, normalize_children
+from ._child_spec import (
+    ChildSpec,
+    call_start,
+    child_name,
+    normalize_child,
+    normalize_children,
+)
 from ._gen_server import (
     GenServer,
     Ignore,
@@ -169,8 +175,14 @@ def start_failure(who: str, child_id: Any, e: Exception) -> SupervisorError:
     """The error for a child whose start raised ``e``: reason
     ``("failed_to_start_child", id, error)``; ``who`` names the supervisor."""
     reason = exit_reason(e)
+    if isinstance(reason, tuple) and len(reason) == 2 and reason[0] == "already_started":
+        # A child registered under a name that is taken: Elixir's start_child answers
+        # {:error, {:already_started, pid}}, not a failed start.
+        return SupervisorError(
+            f"{who}: child {child_name(child_id)} is already started as {reason[1]!r}", reason
+        )
     return SupervisorError(
-        f"{who}: child {child_id!r} failed to start: {format_term(reason, 300)}",
+        f"{who}: child {child_name(child_id)} failed to start: {format_term(reason, 300)}",
         ("failed_to_start_child", child_id, reason),
     )
 
@@ -421,7 +433,9 @@ class _SupervisorServer(GenServer):
             return Reply(("ok", None), state)
         if op == "restart_child":
             if child.running:
-                return Reply(_err(state, f"child {child.spec.id!r} is running", "running"), state)
+                return Reply(
+                    _err(state, f"child {child_name(child.spec.id)} is running", "running"), state
+                )
             try:
                 child.pid = await start_child_process(state, child.spec)
             except Exception as e:
@@ -431,7 +445,9 @@ class _SupervisorServer(GenServer):
             return Reply(("ok", child.pid), state)
         if op == "delete_child":
             if child.running or child.pid == "restarting":
-                return Reply(_err(state, f"child {child.spec.id!r} is running", "running"), state)
+                return Reply(
+                    _err(state, f"child {child_name(child.spec.id)} is running", "running"), state
+                )
             state.remove(child)
             return Reply(("ok", None), state)
         raise ValueError(f"supervisor {state.desc}: unknown request {request!r}")
@@ -441,9 +457,11 @@ class _SupervisorServer(GenServer):
         if old is not None:
             if old.running:
                 return _err(
-                    state, f"child {spec.id!r} is already started", ("already_started", old.pid)
+                    state,
+                    f"child {child_name(spec.id)} is already started",
+                    ("already_started", old.pid),
                 )
-            return _err(state, f"child {spec.id!r} is already present", "already_present")
+            return _err(state, f"child {child_name(spec.id)} is already present", "already_present")
         try:
             pid = await start_child_process(state, spec)
         except Exception as e:
@@ -472,9 +490,9 @@ class _SupervisorServer(GenServer):
         restart = RESTART[spec.restart][reason_kind(reason)]
         if reason_kind(reason) == "abnormal":
             logger.error(
-                "supervisor %s: child %r exited: %s; %s",
+                "supervisor %s: child %s exited: %s; %s",
                 state.desc,
-                spec.id,
+                child_name(spec.id),
                 format_term(reason, 500),
                 "restarting" if restart else f"not restarted ({spec.restart})",
             )
@@ -517,9 +535,9 @@ class _SupervisorServer(GenServer):
                 c.pid = await start_child_process(state, c.spec)
             except Exception as e:
                 logger.error(
-                    "supervisor %s: child %r failed to restart: %s; trying again",
+                    "supervisor %s: child %s failed to restart: %s; trying again",
                     state.desc,
-                    c.spec.id,
+                    child_name(c.spec.id),
                     format_term(exit_reason(e), 500),
                 )
                 rest = group[k:]
@@ -535,9 +553,9 @@ class _SupervisorServer(GenServer):
             return NoReply(state)
         if not state.add_restart():
             logger.error(
-                "supervisor %s: reached max restart intensity while restarting %r; shutting down",
+                "supervisor %s: reached max restart intensity while restarting %s; shutting down",
                 state.desc,
-                group[0].spec.id,
+                child_name(group[0].spec.id),
             )
             return Stop("shutdown", state)
         return await self._start_group(group, state)
@@ -547,9 +565,9 @@ class _SupervisorServer(GenServer):
         reason = await stop_child_process(state, child.pid, child.spec.shutdown)
         if not _expected_shutdown(reason, child.spec.shutdown):
             logger.error(
-                "supervisor %s: child %r shut down with reason %s",
+                "supervisor %s: child %s shut down with reason %s",
                 state.desc,
-                child.spec.id,
+                child_name(child.spec.id),
                 format_term(reason, 500),
             )
 
@@ -566,9 +584,9 @@ async def _stop_all(state: _State) -> None:
             reason = await stop_child_process(state, c.pid, c.spec.shutdown)
             if not _expected_shutdown(reason, c.spec.shutdown):
                 logger.error(
-                    "supervisor %s: child %r shut down with reason %s",
+                    "supervisor %s: child %s shut down with reason %s",
                     state.desc,
-                    c.spec.id,
+                    child_name(c.spec.id),
                     format_term(reason, 500),
                 )
         c.pid = None
