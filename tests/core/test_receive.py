@@ -566,7 +566,13 @@ def test_a_receive_driven_from_another_thread_takes_nothing_and_raises(args, kw,
         return mailbox(), Process.info(me, "status")
 
     box, status = run(main)
-    assert outcome == [("refused", "receive() must be awaited inside a livelong process")]
+    assert outcome == [
+        (
+            "refused",
+            "receive() must be awaited inside a livelong process; from another thread, "
+            "run it in one with node.call(fn)",
+        )
+    ]
     assert box == ([("m", 1), "two"] if queued else [])
     assert status == "running"
 
@@ -604,3 +610,49 @@ def test_livelong_reference_selects_the_versions_at_import(value, reference):
     code = f"REFERENCE = {reference}\n" + _CHECK
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# receive in an asyncio Task of its own, or in plain asyncio code
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda: asyncio.wait_for(receive(), 1),
+        lambda: asyncio.gather(receive(timeout=0.1), receive(timeout=0.1)),
+    ],
+    ids=["wait_for", "gather"],
+)
+def test_receive_in_a_task_of_its_own_names_the_fix(wrap):
+    async def main():
+        send(self(), "m")
+        with pytest.raises(NotInProcessError) as e:
+            await wrap()
+        return str(e.value), mailbox()
+
+    text, box = run(main)
+    assert "asyncio.wait_for" in text and "receive(timeout=...)" in text
+    assert box == ["m"]  # nothing was taken
+
+
+def test_process_only_calls_from_plain_asyncio_code_name_node_acall():
+    async def plain():
+        node = livelong.Node()
+        node.attach(asyncio.get_running_loop())
+        try:
+            errors = []
+            for op in (self, lambda: receive()):
+                try:
+                    r = op()
+                    if asyncio.iscoroutine(r):
+                        await r
+                except NotInProcessError as e:
+                    errors.append(str(e))
+            pid = await node.acall(self)
+        finally:
+            node.detach()
+        return errors, pid
+
+    errors, pid = asyncio.run(plain())
+    assert len(errors) == 2 and all("await node.acall(fn)" in e for e in errors)
+    assert isinstance(pid, livelong.Pid)

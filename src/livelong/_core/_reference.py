@@ -103,7 +103,7 @@ def receive(*patterns: Any, timeout: float | None = None, since: Ref | None = No
     ``since=ref``: no message older than ``ref`` matches (see ``_scheduler.receive``)."""
     proc = sched.caller()  # (also from another thread: None)
     if proc is None:
-        raise NotInProcessError("receive() must be awaited inside a livelong process")
+        raise NotInProcessError(sched.not_in_process("receive()", "awaited"))
     proc.reductions += 1
     start = start_at(proc, patterns, since)  # where a match can be: 0, or the marker
     mb = proc.mailbox

@@ -210,8 +210,24 @@ def current_proc(what: str) -> Proc:
     """The running process, or a clear error naming ``what`` needed one."""
     proc = _current
     if proc is None or _get_ident() != _loop_tid:
-        raise NotInProcessError(f"{what} must be called inside a livelong process")
+        raise NotInProcessError(not_in_process(what, "called"))
     return proc
+
+
+def not_in_process(what: str, verb: str) -> str:
+    """Why ``what`` cannot run here, and the fix: a process-only operation was used
+    from plain asyncio code, from an asyncio Task of its own, or from another thread."""
+    text = f"{what} must be {verb} inside a livelong process"
+    if _node is None:
+        return f"{text}, and no node is running: start one with livelong.run(main)"
+    if _get_ident() != _loop_tid:
+        return f"{text}; from another thread, run it in one with node.call(fn)"
+    return (
+        f"{text}, not in plain asyncio code or in an asyncio Task of its own (asyncio.gather, "
+        "asyncio.wait_for and create_task run it in one): await it in the process itself "
+        "(receive(timeout=...) for a timeout), or from asyncio code run it in a process "
+        "with `await node.acall(fn)`"
+    )
 
 
 def caller() -> Proc | None:
@@ -454,7 +470,7 @@ def receive(*patterns: Any, timeout: float | None = None, since: Ref | None = No
     them without being told.  A pattern that raises does not match."""
     proc = _current
     if proc is None or (not _in_slice() and _get_ident() != _loop_tid):
-        raise NotInProcessError("receive() must be awaited inside a livelong process")
+        raise NotInProcessError(not_in_process("receive()", "awaited"))
     proc.reductions += 1
     mb = proc.mailbox
     if not patterns:
