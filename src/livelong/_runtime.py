@@ -341,6 +341,7 @@ def run(
     ``exit_cleanup_seconds``: how long a process that an exit signal ended may run its
     cleanup (``finally`` blocks, ``async with`` exits) before it is closed; also how
     long the processes left when main ends get to clean up."""
+    _check_not_in_a_loop("livelong.run(main)")
     node = Node(
         name,
         copy_messages=copy_messages,
@@ -358,6 +359,22 @@ def run(
     loop_factory = clock.new_event_loop if clock is not None else None
     with asyncio.Runner(loop_factory=loop_factory) as runner_:
         return runner_.run(runner())
+
+
+def _check_not_in_a_loop(what: str) -> None:
+    """``livelong.run`` starts an event loop of its own: say what to do instead when
+    it is called where one already runs (in a process, in the shell, in asyncio code)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        f"{what} starts a node and its event loop, but it was called inside a running "
+        "event loop (a livelong process, the shell, or asyncio code). Inside a process or "
+        "the shell, `await main()` or `spawn(main)` instead; in a module that the shell "
+        "loads with c(), put the call under `if __name__ == '__main__':`; from asyncio "
+        "code, use a Node and `await node.acall(main)`."
+    )
 
 
 def start(

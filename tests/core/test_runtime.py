@@ -478,3 +478,15 @@ def test_status_is_exiting_while_finally_blocks_run():
         return await receive(("status", ANY), timeout=1)
 
     assert run(main) == ("status", "exiting")
+
+
+def test_run_inside_a_process_says_what_to_do_instead():
+    async def main():
+        with pytest.raises(RuntimeError) as e:
+            livelong.run(lambda: None)
+        return str(e.value)
+
+    text = run(main)
+    assert "called inside a running event loop" in text
+    assert "`await main()` or `spawn(main)`" in text
+    assert "if __name__ == '__main__':" in text

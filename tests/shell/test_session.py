@@ -253,3 +253,15 @@ def test_bare_exit_says_how_to_leave_and_exit_with_a_reason_still_ends_a_process
     assert status == 0
     assert outcomes[2].text == "'bye'"
     assert "quit() or Ctrl-D" in outcomes[3].text
+
+
+def test_c_of_a_file_that_calls_livelong_run_at_module_level_says_what_to_do(tmp_path) -> None:
+    app = tmp_path / "quickstart.py"
+    app.write_text(
+        "import livelong\n\nasync def main():\n    return 42\n\nprint(livelong.run(main))\n"
+    )
+    outcomes, _ = shell(f"c({str(app)!r})", "1")
+    assert outcomes[0].kind == "error"
+    assert "if __name__ == '__main__':" in outcomes[0].text
+    assert "Cannot run the event loop" not in outcomes[0].text
+    assert outcomes[1].text == "1"  # the shell goes on
