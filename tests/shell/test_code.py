@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import subprocess
+import sys
 
 import pytest
 
@@ -106,3 +108,22 @@ def test_values_show_as_repr() -> None:
     shown = format_value(long, width=40)
     assert shown.splitlines()[0] == "{'key0': 0,"  # one item a line, in their own order
     assert eval(shown) == long
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["prnt(1)", "lenn([])", "Print", "[].apend(1)", "'x'.uper()", "zzzzzz", "import os; os.pth"],
+)
+def test_misspelt_names_get_the_suggestion_plain_python_gives(source: str) -> None:
+    plain = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, timeout=30
+    ).stderr.rstrip("\n").rsplit("\n", 1)[-1]
+    namespace: dict[str, object] = {"__builtins__": __builtins__}
+    compiled = compile_input(source, "<shell:1>")
+    try:
+        asyncio.run(run(compiled, namespace))
+    except Exception as e:
+        shown = format_exception(e).rsplit("\n", 1)[-1]
+    else:
+        raise AssertionError(f"{source!r} raised nothing")
+    assert shown == plain

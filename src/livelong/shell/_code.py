@@ -15,6 +15,7 @@ import inspect
 import linecache
 import os
 import pprint
+import sys
 import traceback
 import types
 import warnings
@@ -125,11 +126,78 @@ def format_exception(exc: BaseException) -> str:
     te = traceback.TracebackException.from_exception(exc)
     _trim(te, set())
     text = "".join(te.format()).rstrip("\n")
+    if sys.version_info < (3, 12) and not text.endswith("?"):
+        # Python 3.11 prints "Did you mean" in C, out of the traceback module's reach.
+        hint = suggestion(exc)
+        if hint is not None:
+            text += f". Did you mean: {hint!r}?"
     for public in _public_exceptions():
         private = f"{public.__module__}.{public.__qualname__}"
         if private != f"livelong.{public.__qualname__}":
             text = text.replace(private, f"livelong.{public.__qualname__}")
     return text
+
+
+def suggestion(exc: BaseException) -> str | None:
+    """The name Python suggests for a misspelt one (a ``NameError`` or an
+    ``AttributeError``), as its REPL's "Did you mean" does: the closest known name within
+    an edit distance that grows with the name's length, a change of case costing less.
+
+    >>> try:
+    ...     [].apend(1)
+    ... except AttributeError as e:
+    ...     suggestion(e)
+    'append'
+    """
+    wrong = getattr(exc, "name", None)
+    if not isinstance(wrong, str):
+        return None
+    if isinstance(exc, AttributeError):
+        try:
+            candidates = dir(exc.obj)
+        except Exception:
+            return None
+    elif isinstance(exc, NameError):
+        tb = exc.__traceback__
+        if tb is None:
+            return None
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        frame = tb.tb_frame
+        candidates = [*frame.f_locals, *frame.f_globals, *frame.f_builtins]
+    else:
+        return None
+    return _closest(wrong, candidates)
+
+
+def _closest(wrong: str, candidates: list[str]) -> str | None:
+    best, best_cost = None, None
+    for name in set(candidates):
+        if name == wrong or abs(len(name) - len(wrong)) > 10:
+            continue
+        limit = (len(name) + len(wrong) + 3) * _MOVE // 6
+        cost = _distance(wrong, name, limit if best_cost is None else min(limit, best_cost))
+        if cost <= limit and (best_cost is None or cost < best_cost):
+            best, best_cost = name, cost
+    return best
+
+
+_MOVE = 2  # an insertion, deletion or substitution; a change of case alone costs 1
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """The edit distance of ``a`` and ``b`` (past ``limit``: some number above it)."""
+    row = [i * _MOVE for i in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i * _MOVE
+        lowest = row[0]
+        for j, cb in enumerate(b, 1):
+            sub = 0 if ca == cb else (1 if ca.lower() == cb.lower() else _MOVE)
+            prev, row[j] = row[j], min(row[j] + _MOVE, row[j - 1] + _MOVE, prev + sub)
+            lowest = min(lowest, row[j])
+        if lowest > limit:
+            return limit + 1
+    return row[-1]
 
 
 def format_syntax_error(exc: SyntaxError | ValueError | OverflowError) -> str:
