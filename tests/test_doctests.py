@@ -46,6 +46,7 @@ WITH_EXAMPLES = {
     "livelong.otp._supervisor",
     "livelong.otp._task",
     "livelong.shell._code",
+    "livelong.shell._helpers",
     "livelong.testing",
 }
 WITHOUT_EXAMPLES = {
@@ -72,7 +73,6 @@ WITHOUT_EXAMPLES = {
     "livelong.otp._seconds",
     "livelong.otp._tables",
     "livelong.shell",
-    "livelong.shell._helpers",
     "livelong.shell._prompt",
     "livelong.shell._remote",
     "livelong.shell._script",

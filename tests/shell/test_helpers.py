@@ -156,7 +156,7 @@ def test_h(capsys: Any) -> None:
     in_process(lambda h, ns: (h["h"](), h["h"](Process.alive), h["h"](Process)))
     out = capsys.readouterr().out
     assert "  flush()" in out and '  pid("0.84.0")' in out and "Helpers:" in out
-    assert "Process.alive(pid)\n\n    True while ``pid`` is a live local process." in out
+    assert "Process.alive(pid)\n\n    True while `pid` is a live local process." in out
     assert "class Process" in out and "  alive(pid)" in out and "  info(pid, key=None)" in out
 
 
@@ -210,3 +210,14 @@ def test_c_does_not_replace_an_imported_module(tmp_path: Path) -> None:
         assert ns["dumps"](1) == "mine"
 
     in_process(go)
+
+
+def test_h_of_genserver_shows_docs_without_markup_and_whole_sentences(capsys) -> None:
+    helpers = make_helpers({})
+    helpers["h"](livelong.GenServer)
+    text = capsys.readouterr().out
+    assert "``" not in text and ":meth:" not in text and ":class:" not in text
+    members = text.split("Members:\n", 1)[1].splitlines()
+    start_link = next(line for line in members if line.startswith("  start_link("))
+    assert start_link.endswith("returns its pid when `init` is done (None after `Ignore()`).")
+    assert all(line.rstrip().endswith((".", ")", "?", "!")) for line in members if line)

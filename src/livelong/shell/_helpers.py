@@ -226,6 +226,36 @@ def _signature(obj: Any) -> str:
     return str(sig.replace(parameters=bare, return_annotation=inspect.Signature.empty))
 
 
+_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|mod|attr|exc|data|obj):`~?([^`]+)`")
+
+
+def plain_doc(doc: str) -> str:
+    """A docstring as a person reads it: reST roles and double backquotes become plain
+    `code`, a ``~`` prefix keeps only the last part of the name.
+
+    >>> plain_doc("See :meth:`start_link` and :class:`~livelong.Exit`; ``timeout=None``.")
+    'See `start_link` and `Exit`; `timeout=None`.'
+    """
+    doc = _ROLE.sub(
+        lambda m: (
+            f"`{m.group(1).rsplit('.', 1)[-1]}`" if m.group(0).count("~") else f"`{m.group(1)}`"
+        ),
+        doc,
+    )
+    return doc.replace("``", "`")
+
+
+def first_sentence(doc: str) -> str:
+    """The first sentence of a docstring's first paragraph, whole, on one line.
+
+    >>> first_sentence("Start it; returns its pid when\\ninit is done.  Then more.")
+    'Start it; returns its pid when init is done.'
+"""
+    para = " ".join(doc.split("\n\n", 1)[0].split())
+    m = re.search(r"[.!?](?=\s|$)", para)
+    return para[: m.end()] if m else para
+
+
 def _help_text(obj: Any) -> str:
     if not (callable(obj) or inspect.ismodule(obj)):
         obj = type(obj)
@@ -233,7 +263,7 @@ def _help_text(obj: Any) -> str:
     head = name if inspect.ismodule(obj) or inspect.isclass(obj) else f"{name}{_signature(obj)}"
     if inspect.isclass(obj):
         head = f"class {name}"
-    doc = inspect.getdoc(obj) or "(no documentation)"
+    doc = plain_doc(inspect.getdoc(obj) or "(no documentation)")
     lines = [head, ""] + [f"    {line}".rstrip() for line in doc.splitlines()]
     if inspect.isclass(obj) or inspect.ismodule(obj):
         members = []
@@ -244,7 +274,7 @@ def _help_text(obj: Any) -> str:
             value = inspect.getattr_static(obj, attr, None)
             value = getattr(obj, attr, value)
             if callable(value):
-                summary = (inspect.getdoc(value) or "").split("\n", 1)[0]
+                summary = first_sentence(plain_doc(inspect.getdoc(value) or ""))
                 members.append(f"  {attr}{_signature(value)}  {summary}".rstrip())
         if members:
             lines += ["", "Members:"] + members
