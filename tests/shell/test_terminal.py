@@ -126,6 +126,70 @@ def test_ctrl_c_interrupts_a_busy_loop_and_ctrl_d_leaves(term: Terminal) -> None
     assert term.wait_exit() == 0
 
 
+def test_typed_indentation_is_kept_not_added_to_the_automatic_one(term: Terminal) -> None:
+    # As a terminal without bracketed paste sends a pasted block: each line with its own
+    # indentation, after the prompt has already indented it.
+    for line in ["def f(n):", "    if n:", "        return 1", "    return 2"]:
+        term.type(line)
+        term.keys("Enter")
+    term.keys("Enter")
+    term.wait_prompt(2)
+    screen = enter(term, "f(0), f(1)", 3)
+    assert session_lines(screen) == [
+        "livelong> def f(n):",
+        "     ...>     if n:",
+        "     ...>         return 1",
+        "     ...>     return 2",
+        "     ...>",
+        "livelong> f(0), f(1)",
+        "(2, 1)",
+        "livelong>",
+    ]
+
+
+def test_finally_and_else_move_left_by_themselves(term: Terminal) -> None:
+    for line in ["def g():", "try:", "return 1", "finally:", "print('g')"]:
+        term.type(line)
+        term.keys("Enter")
+    term.keys("Enter")
+    term.wait_prompt(2)
+    screen = enter(term, "x, y = g(), 2", 3)
+    assert session_lines(screen)[:6] == [
+        "livelong> def g():",
+        "     ...>     try:",
+        "     ...>         return 1",
+        "     ...>     finally:",
+        "     ...>         print('g')",
+        "     ...>",
+    ]
+    for line in ["try:", "x = 1", "finally:", "y = 2"]:
+        term.type(line)
+        term.keys("Enter")
+    term.keys("Enter")
+    term.wait_prompt(4)
+    for line in ["if x:", "z = 'yes'", "else:", "z = 'no'"]:
+        term.type(line)
+        term.keys("Enter")
+    term.keys("Enter")
+    term.wait_prompt(5)
+    screen = enter(term, "x, y, z", 6)
+    assert session_lines(screen)[8:] == [
+        "livelong> try:",
+        "     ...>     x = 1",
+        "     ...> finally:",
+        "     ...>     y = 2",
+        "     ...>",
+        "livelong> if x:",
+        "     ...>     z = 'yes'",
+        "     ...> else:",
+        "     ...>     z = 'no'",
+        "     ...>",
+        "livelong> x, y, z",
+        "(1, 2, 'yes')",
+        "livelong>",
+    ]
+
+
 def test_ctrl_c_kills_a_runaway_process_that_holds_the_node(term: Terminal) -> None:
     enter(term, "def runaway():\n    while True: pass\n", 2)
     term.type("p = spawn(runaway)")  # the runaway takes the node: no prompt comes back

@@ -33,6 +33,7 @@ __all__ = ["PromptFrontend", "history_path"]
 
 _INDENT = "    "
 _DEDENT_AFTER = re.compile(r"\s*(return|pass|raise|break|continue)\b")
+_DEDENT_LINE = re.compile(r"\s*(else|elif\b.*|except\b.*|finally|case\b.*)\s*:\s*(#.*)?$")
 _WORD = re.compile(r"[A-Za-z_][\w.]*$")
 
 
@@ -107,6 +108,7 @@ def _key_bindings() -> KeyBindings:
         if buf.complete_state is not None:
             buf.complete_state = None  # keep the completion chosen in the menu
             return
+        dedent_clause(buf)
         text = buf.text
         if needs_more(text):
             new_line(buf)
@@ -114,6 +116,8 @@ def _key_bindings() -> KeyBindings:
         lines = text.split("\n")
         if len(lines) > 1 and not lines[-1].strip():
             buf.text = "\n".join(lines[:-1]) + "\n"  # the empty line that ended a block
+        _auto.pop(id(buf), None)
+        _auto_rows.pop(id(buf), None)
         buf.validate_and_handle()
 
     @Condition
@@ -124,19 +128,76 @@ def _key_bindings() -> KeyBindings:
     def _indent(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text(_INDENT)
 
+    @Condition
+    def at_auto_indent() -> bool:
+        buf = get_app().current_buffer
+        return _auto.get(id(buf)) == (buf.document.cursor_position_row, buf.text)
+
+    @kb.add(" ", filter=at_auto_indent)
+    def _typed_indent(event: KeyPressEvent) -> None:
+        # Indentation typed by hand (or sent by a terminal without bracketed paste)
+        # replaces the automatic one rather than adding to it.
+        buf = event.current_buffer
+        line = buf.document.current_line_before_cursor
+        buf.delete_before_cursor(len(line))
+        buf.insert_text(" ")
+        _auto.pop(id(buf), None)
+        _auto_rows.get(id(buf), set()).discard(buf.document.cursor_position_row)
+
     return kb
+
+
+# Where new_line put an automatic indentation that nothing was typed after yet:
+# id(buffer) -> (row, the buffer's text then).
+_auto: dict[int, tuple[int, str]] = {}
 
 
 def new_line(buf: Buffer) -> None:
     """A new line indented like the current one: one level more after a ``:``, one
-    less after ``return``, ``pass``, ``raise``, ``break`` or ``continue``."""
-    line = buf.document.current_line_before_cursor
+    less after ``return``, ``pass``, ``raise``, ``break`` or ``continue``.  A line
+    that opens ``else``, ``elif``, ``except``, ``finally`` (or ``case``) on its
+    automatic indentation first moves one level left, as in IPython; indentation the
+    user typed is kept as typed."""
+    dedent_clause(buf)
+    doc = buf.document
+    line = doc.current_line_before_cursor
     indent = line[: len(line) - len(line.lstrip())]
+    row = doc.cursor_position_row
+    left = False  # already a level left of the line above (after a return)
     if line.rstrip().endswith(":"):
         indent += _INDENT
     elif _DEDENT_AFTER.match(line) and indent.endswith(_INDENT):
         indent = indent[: -len(_INDENT)]
+        left = True
     buf.insert_text("\n" + indent)
+    rows = _auto_rows.setdefault(id(buf), set())
+    rows.intersection_update(range(row + 1))
+    if indent:
+        if not left:
+            rows.add(row + 1)
+        _auto[id(buf)] = (row + 1, buf.text)
+    else:
+        _auto.pop(id(buf), None)
+
+
+# The rows of a buffer whose indentation new_line put there (not typed by hand).
+_auto_rows: dict[int, set[int]] = {}
+
+
+def dedent_clause(buf: Buffer) -> None:
+    """Move the current line one level left when it opens ``else``, ``elif``,
+    ``except``, ``finally`` or ``case`` on the indentation new_line gave it."""
+    doc = buf.document
+    line = doc.current_line_before_cursor
+    if (
+        doc.cursor_position_row in _auto_rows.get(id(buf), ())
+        and _DEDENT_LINE.match(line)
+        and line.startswith(_INDENT)
+    ):
+        _auto_rows[id(buf)].discard(doc.cursor_position_row)  # once per line
+        buf.cursor_position -= len(line)
+        buf.delete(len(_INDENT))
+        buf.cursor_position += len(line) - len(_INDENT)
 
 
 class ShellCompleter(Completer):
