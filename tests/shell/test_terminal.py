@@ -4,6 +4,7 @@ indentation, tab completion, history, Ctrl-C and Ctrl-D; and the command line.""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,6 +189,24 @@ def test_finally_and_else_move_left_by_themselves(term: Terminal) -> None:
         "(1, 2, 'yes')",
         "livelong>",
     ]
+
+
+def test_ctrl_d_typed_ahead_while_an_input_runs_leaves_the_shell(term: Terminal) -> None:
+    term.type("await Process.sleep(0.5)")
+    term.keys("Enter")
+    time.sleep(0.1)  # the input is running: no prompt is drawn yet
+    term.keys("C-d")
+    assert term.wait_exit() == 0
+
+
+def test_keys_typed_ahead_while_an_input_runs_reach_the_next_prompt(term: Terminal) -> None:
+    term.type("await Process.sleep(0.5)")
+    term.keys("Enter")
+    time.sleep(0.1)
+    term.type("6 * 7")
+    term.keys("Enter")
+    screen = term.wait_prompt(3)
+    assert session_lines(screen)[-3:] == ["livelong> 6 * 7", "42", "livelong>"]
 
 
 def test_ctrl_c_kills_a_runaway_process_that_holds_the_node(term: Terminal) -> None:

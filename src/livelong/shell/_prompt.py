@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -63,7 +64,8 @@ class PromptFrontend:
                 return 0
             if not text.strip():
                 continue
-            outcome = session.evaluate(text)
+            with _keys_typed_ahead_kept():
+                outcome = session.evaluate(text)
             if outcome.kind == "interrupted" and sys.stdout.isatty():
                 sys.stdout.write("\r\x1b[K")  # over the "^C" the terminal echoed
             if outcome.text:
@@ -89,6 +91,37 @@ class PromptFrontend:
             lexer=_python_lexer(),
             enable_open_in_editor=False,
         )
+
+
+@contextmanager
+def _keys_typed_ahead_kept() -> Iterator[None]:
+    """While an input runs, keep what is typed for the next prompt, Ctrl-D included.
+
+    Between two prompts the terminal is in its cooked mode, where a Ctrl-D typed ahead
+    becomes an end-of-file mark that the next prompt (in raw mode) reads as a NUL: the
+    Ctrl-D was lost and the shell did not leave.  So while the input runs the terminal
+    keeps keys as they are (no line editing, no echo: the next prompt shows them), and
+    Ctrl-C still interrupts."""
+    fd = sys.stdin.fileno() if sys.stdin.isatty() else -1
+    if fd < 0:
+        yield
+        return
+    try:
+        import termios
+
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError):
+        yield
+        return
+    keep = list(saved)
+    keep[3] &= ~(termios.ICANON | termios.ECHO)  # lflag; ISIG stays on for Ctrl-C
+    keep[6] = list(saved[6])
+    keep[6][termios.VMIN], keep[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, keep)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def _python_lexer() -> Lexer | None:
