@@ -34,6 +34,7 @@ WITH_EXAMPLES = {
     "livelong._core._copying",
     "livelong._core._mfa",
     "livelong._core._remote",
+    "livelong._core._telemetry",
     "livelong._runtime",
     "livelong.lowlevel",
     "livelong.otp._agent",
@@ -47,6 +48,7 @@ WITH_EXAMPLES = {
     "livelong.otp._task",
     "livelong.shell._code",
     "livelong.shell._helpers",
+    "livelong.telemetry",
     "livelong.testing",
 }
 WITHOUT_EXAMPLES = {

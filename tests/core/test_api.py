@@ -29,10 +29,12 @@ def test_public_names_are_exported_once_and_exist():
 
 def test_each_public_name_is_exported_by_one_public_module_only():
     import livelong.lowlevel
+    import livelong.telemetry
     import livelong.testing
 
     modules = {"livelong": livelong, "livelong.lowlevel": livelong.lowlevel}
     modules["livelong.testing"] = livelong.testing
+    modules["livelong.telemetry"] = livelong.telemetry
     seen: dict[str, str] = {}
     for modname, mod in modules.items():
         names = mod.__all__
@@ -47,7 +49,7 @@ def test_implementation_modules_are_private():
     import pkgutil
 
     for mod in pkgutil.iter_modules(livelong.__path__):
-        public = {"otp", "shell", "dashboard", "dist", "testing", "lowlevel"}
+        public = {"otp", "shell", "dashboard", "dist", "testing", "lowlevel", "telemetry"}
         assert mod.name.startswith("_") or mod.name in public
 
 

@@ -22,12 +22,13 @@ shell, distribution, the dashboard): they import from here or from
 ``_watchdog``            the thread that notices a process holding the node
 ``_copying``             message copying (``copy_messages=True``)
 ``_remote``              the hooks distribution plugs into
+``_telemetry``           events handlers subscribe to (``livelong.telemetry``)
 ``_ids``, ``_patterns``  pids and refs; receive patterns
 ``_args``, ``_mfa``      the seconds checker; how functions are named
 =======================  ===============================================================
 """
 
-from . import _reference
+from . import _reference, _telemetry  # noqa: F401  (livelong.telemetry)
 from ._args import BadSeconds, seconds_arg
 from ._exits import exit, outside_pid, send_exit
 from ._ids import LOCAL_NODE, Pid, Ref

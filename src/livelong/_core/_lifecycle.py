@@ -13,7 +13,7 @@ import ctypes
 import logging
 from typing import TYPE_CHECKING, Any
 
-from . import _remote
+from . import _remote, _telemetry
 from . import _scheduler as sched
 from ._ids import Pid, Ref
 from ._mfa import INTERNAL_FILES, internal, mfa_text
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 internal(__file__)
 logger = logging.getLogger("livelong")
+
+CRASH = ("livelong", "process", "crash")
 
 
 def is_atom(term: Any, atom: str) -> bool:
@@ -80,6 +82,10 @@ def crashed(proc: Proc, e: BaseException) -> None:
             e,
             exc_info=e,
         )
+        if _telemetry.attached(CRASH):
+            _telemetry.execute(
+                CRASH, {}, {"pid": proc, "reason": e, "initial_call": mfa_text(proc.initial_fn)}
+            )
     # SystemExit and KeyboardInterrupt too end this process alone, as any exception
     # does: the node and its other processes go on.  (``livelong.run`` re-raises
     # them when its main process raised them, as it re-raises main's exceptions.)
