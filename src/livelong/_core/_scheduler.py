@@ -223,11 +223,20 @@ def not_in_process(what: str, verb: str) -> str:
     if _get_ident() != _loop_tid:
         return f"{text}; from another thread, run it in one with node.call(fn)"
     return (
-        f"{text}, not in plain asyncio code or in an asyncio Task of its own (asyncio.gather, "
-        "asyncio.wait_for and create_task run it in one): await it in the process itself "
+        f"{text}, not in plain asyncio code or in an asyncio Task of its own "
+        f"({_TASK_MAKERS} run it in one): await it in the process itself "
         "(receive(timeout=...) for a timeout), or from asyncio code run it in a process "
         "with `await node.acall(fn)`"
     )
+
+
+# What wraps an awaitable in a Task of its own: asyncio.wait_for does so before 3.12
+# only (from 3.12 it awaits a coroutine in the caller's task, so it works in a process).
+_TASK_MAKERS = (
+    "asyncio.gather, asyncio.wait_for and create_task"
+    if sys.version_info < (3, 12)
+    else "asyncio.gather and create_task"
+)
 
 
 def caller() -> Proc | None:
