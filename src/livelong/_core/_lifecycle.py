@@ -164,7 +164,10 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
     if first is not None:
         watcher = proc.watcher
         proc.watcher_ref = proc.watcher = None
-        _tell(_down, n, watcher, first, pid, reason)
+        try:  # _tell(_down, ...), inlined: most processes have this one watcher
+            _down(n, watcher, first, pid, reason)  # type: ignore[arg-type]
+        except Exception:
+            logger.exception("livelong: telling %r of an exit failed", watcher)
     watchers = proc.monitored_by
     if watchers:
         proc.monitored_by = None
@@ -189,9 +192,12 @@ def cleanup(proc: Proc, reason: Any, result: Any) -> None:
         proc.dictionary = None
     if proc.patterns:
         proc.patterns = ()
-    proc.throw = None
-    proc.exit_reason = NOT_EXITING
-    proc.mark_ref = proc.mark_ref2 = None
+    if proc.throw is not None:
+        proc.throw = None
+    if proc.exit_reason is not NOT_EXITING:
+        proc.exit_reason = NOT_EXITING
+    if proc.mark_ref is not None:
+        proc.mark_ref = proc.mark_ref2 = None
 
 
 def _tell(fn: Any, *args: Any) -> None:

@@ -54,6 +54,7 @@ from ._mfa import internal
 from ._patterns import find, match_any, start_at, take
 from ._process import (
     BUDGET,
+    CHECK_THREADS,
     EXITED,
     NOT_EXITING,
     PREEMPTED,
@@ -478,7 +479,7 @@ def receive(*patterns: Any, timeout: float | None = None, since: Ref | None = No
     tuple templates holding that latest ref (``("DOWN", mref, ANY, ANY, ANY)``) skip
     them without being told.  A pattern that raises does not match."""
     proc = _current
-    if proc is None or (not _in_slice() and _get_ident() != _loop_tid):
+    if proc is None or (CHECK_THREADS and not _in_slice() and _get_ident() != _loop_tid):
         raise NotInProcessError(not_in_process("receive()", "awaited"))
     proc.reductions += 1
     mb = proc.mailbox
@@ -824,7 +825,11 @@ def _step(proc: Proc, coro: Any, throw: BaseException | None = None) -> None:
     try:
         y = coro.send(None) if throw is None else coro.throw(throw)
     except StopIteration as e:
-        _continue(proc, e.value)
+        v = e.value
+        if type(v) is Tail:
+            _continue(proc, v)
+        else:  # _continue, inlined: the end of a process that ran in one step
+            _cleanup(proc, "normal", v)
         return
     except BaseException as e:
         _crashed(proc, e)
