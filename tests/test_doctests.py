@@ -36,6 +36,7 @@ WITH_EXAMPLES = {
     "livelong._core._remote",
     "livelong._core._telemetry",
     "livelong._runtime",
+    "livelong._testing._explore",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
@@ -52,6 +53,8 @@ WITH_EXAMPLES = {
     "livelong.testing",
 }
 WITHOUT_EXAMPLES = {
+    "livelong._testing",
+    "livelong._testing._crashes",
     "livelong._core",
     "livelong._core._exits",
     "livelong._core._ids",

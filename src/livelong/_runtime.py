@@ -348,6 +348,15 @@ def run(
         watchdog_seconds=watchdog_seconds,
         exit_cleanup_seconds=exit_cleanup_seconds,
     )
+    return run_on(node, main, *args, clock=clock)
+
+
+def run_on(
+    node: Node, main: Callable[..., Any], *args: Any, clock: VirtualClock | None = None
+) -> Any:
+    """:func:`run` on a node made (not yet attached) by the caller: for tools that set
+    the node up first, as :mod:`livelong.testing` does."""
+    _check_not_in_a_loop("livelong.run(main)")
 
     async def runner() -> Any:
         node.attach()

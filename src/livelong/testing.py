@@ -22,6 +22,11 @@ On a :class:`VirtualClock`, a test of a day-long timer takes no real time:
 >>> clock = VirtualClock()
 >>> livelong.run(main, clock=clock), clock.time()
 ('a day later', 86400.0)
+
+:func:`explore` runs a program many times under seeded random schedules to find the
+interleavings that break it, and replays a failing one exactly (see its docs and
+docs/testing.md).  The pytest plugin that ships with livelong runs ``async def`` tests
+marked ``@pytest.mark.livelong`` as the first process of a fresh node.
 """
 
 from __future__ import annotations
@@ -30,8 +35,16 @@ from typing import Any
 
 from ._clock import VirtualClock
 from ._core import current_proc, receive
+from ._testing._explore import ExplorationFailure, explore
 
-__all__ = ["assert_receive", "refute_receive", "mailbox", "VirtualClock"]
+__all__ = [
+    "assert_receive",
+    "refute_receive",
+    "mailbox",
+    "VirtualClock",
+    "explore",
+    "ExplorationFailure",
+]
 
 
 async def assert_receive(*patterns: Any, timeout: float = 0.1) -> Any:

@@ -13,6 +13,7 @@ import gc
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,10 @@ class Node:
         # How the watchdog's warning tells the user to stop a runaway process: the
         # shell, where Ctrl-C does it, says so instead.
         self.runaway_hint = "Stop it with Process.exit(pid, 'kill') from another thread."
+        # The run queue, when not the kernel's FIFO deque: a deque subclass whose
+        # popleft picks the next process (livelong.testing.explore's seeded choice).
+        # Set before attach; the kernel's hot paths are the same either way.
+        self.run_queue: deque[Any] | None = None
         self._watchdog: Watchdog | None = None
         self.stopping = False
         self.on_empty: Callable[[], None] | None = None  # see wind_down

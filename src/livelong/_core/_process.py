@@ -93,9 +93,7 @@ CHECK_TRANSITIONS = os.environ.get("LIVELONG_CHECK_TRANSITIONS", "") not in ("",
 # Without it such a receive is still refused whenever no process is running, which is
 # most of the time; plain asyncio code on the node's thread always is.
 CHECK_THREADS = (
-    CHECK_TRANSITIONS
-    or sys.flags.dev_mode
-    or bool(os.environ.get("PYTHONASYNCIODEBUG"))
+    CHECK_TRANSITIONS or sys.flags.dev_mode or bool(os.environ.get("PYTHONASYNCIODEBUG"))
 )
 
 _ANY_LIVE = (RUNNABLE, RUNNING, PREEMPTED, WAITING, WAITING_MATCH, SUSPENDED)

@@ -89,7 +89,8 @@ _QUICK_GAP = SLICE_SECONDS / 16  # steps between two looks that took less were q
 
 _node: Node | None = None
 _current: Proc | None = None
-_runq: deque[Proc] = deque()
+_fifo: deque[Proc] = deque()
+_runq: deque[Proc] = _fifo  # the node's run_queue when it has one (see install)
 _loop_tid: int = -1
 _get_ident = threading.get_ident
 # Processes run in a context where this is True (each slice sets it): receive reads it
@@ -143,8 +144,9 @@ def install(
 ) -> None:
     """Make ``node`` the running node of this thread (called by ``Node.attach``).
     ``exit_path``: how a process ends, ``(crashed, cleanup, close)`` of ``_lifecycle``."""
-    global _node, _loop_tid, _monotonic, _copy, _crashed, _cleanup, _close
+    global _node, _loop_tid, _monotonic, _copy, _crashed, _cleanup, _close, _runq
     _crashed, _cleanup, _close = exit_path
+    _runq = node.run_queue if node.run_queue is not None else _fifo
     _node = node
     _loop_tid = node.thread_id
     # Receive deadlines are on the loop's clock (a virtual one in tests); the stock
@@ -157,9 +159,10 @@ def install(
 
 def uninstall(node: Node) -> None:
     """Release the node (called by ``Node.detach``, once its processes are gone)."""
-    global _node, _loop_tid, _monotonic
+    global _node, _loop_tid, _monotonic, _runq
     _runq.clear()
     if _node is node:
+        _runq = _fifo
         _node = None
         _loop_tid = -1
         _monotonic = time.monotonic

@@ -1,0 +1,2 @@
+"""The implementation of :mod:`livelong.testing`: schedule exploration (``_explore``)
+and the pytest plugin (``_plugin``)."""
