@@ -36,6 +36,8 @@ WITH_EXAMPLES = {
     "livelong._core._remote",
     "livelong._core._telemetry",
     "livelong._runtime",
+    "livelong.dist._etf",
+    "livelong.dist._terms",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
@@ -70,6 +72,7 @@ WITHOUT_EXAMPLES = {
     "livelong._core._timers",
     "livelong._core._watchdog",
     "livelong._demo",
+    "livelong.dist",
     "livelong.otp",  # points to docs/otp.md, whose examples run in tests/otp/test_docs.py
     "livelong.otp._application",
     "livelong.otp._seconds",
