@@ -36,6 +36,7 @@ WITH_EXAMPLES = {
     "livelong._core._remote",
     "livelong._core._telemetry",
     "livelong._runtime",
+    "livelong.dist._control",
     "livelong.dist._etf",
     "livelong.dist._terms",
     "livelong.lowlevel",
