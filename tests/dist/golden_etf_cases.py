@@ -50,7 +50,7 @@ CASES: list[tuple[str, object]] = [
     ("<<255,3:2>>", BitBinary(b"\xff\xc0", 2)),
     ("{}", ()),
     ("{1,2}", (1, 2)),
-    ("{ok,<<\"x\">>,[]}", (A("ok"), "x", [])),
+    ('{ok,<<"x">>,[]}', (A("ok"), "x", [])),
     ("list_to_tuple(lists:seq(1,300))", tuple(range(1, 301))),
     ("[]", []),
     ("[1,2,3]", [1, 2, 3]),
@@ -61,20 +61,20 @@ CASES: list[tuple[str, object]] = [
     ("[a|b]", ImproperList([A("a")], A("b"))),
     ("[1,2|3]", ImproperList([1, 2], 3)),
     ("[[]]", [[]]),
-    ("[<<\"s\">>, -1, 1.5]", ["s", -1, 1.5]),
+    ('[<<"s">>, -1, 1.5]', ["s", -1, 1.5]),
     ("#{}", {}),
-    ("#{a => 1, b => <<\"x\">>}", {A("a"): 1, A("b"): "x"}),
+    ('#{a => 1, b => <<"x">>}', {A("a"): 1, A("b"): "x"}),
     ("#{1 => 2, {a,b} => [c]}", {1: 2, (A("a"), A("b")): [A("c")]}),
     ("#{[1] => x}", {KeyList((1,)): A("x")}),
-    ("#{<<\"k\">> => #{nil => true}}", {"k": {None: True}}),
-    ("{ok, [#{k => {1.5, <<\"s\">>}}]}", (A("ok"), [{A("k"): (1.5, "s")}])),
+    ('#{<<"k">> => #{nil => true}}', {"k": {None: True}}),
+    ('{ok, [#{k => {1.5, <<"s">>}}]}', (A("ok"), [{A("k"): (1.5, "s")}])),
     ("fun lists:map/2", ExportFun(A("lists"), A("map"), 2)),
     ('list_to_port("#Port<0.5>")', Port(ERL_NODE, 5, 0)),
     ('list_to_pid("<0.85.0>")', Pid(ERL_NODE, 85, 0, 0)),
     ('list_to_pid("<0.32767.8191>")', Pid(ERL_NODE, 32767, 8191, 0)),
     ('list_to_ref("#Ref<0.1.2.3>")', ref_from_parts(ERL_NODE, 3 | 2 << 32 | 1 << 64, 0)),
     (
-        "list_to_ref(\"#Ref<0.3486192869.1569783809.72707>\")",
+        'list_to_ref("#Ref<0.3486192869.1569783809.72707>")',
         ref_from_parts(ERL_NODE, 72707 | 1569783809 << 32 | 3486192869 << 64, 0),
     ),
 ]
@@ -83,7 +83,7 @@ CASES: list[tuple[str, object]] = [
 # must decode and encode back to the very same bytes.
 OPAQUE: list[str] = [
     "fun() -> ok end",
-    "begin Y = 5, Z = <<\"env\">>, fun(X) -> {X + Y, Z} end end",
+    'begin Y = 5, Z = <<"env">>, fun(X) -> {X + Y, Z} end end',
     "{make_ref(), self(), hd(erlang:ports()), fun erlang:self/0}",
     "#{f => fun(A, B) -> A + B end, r => make_ref(), p => self(), b => <<7:5>>}",
 ]
@@ -99,7 +99,7 @@ def erl_bytes(exprs: list[str], compressed: bool = False) -> list[bytes]:
     body = ", ".join(exprs)
     program = (
         f"L = [{body}], "
-        f"[io:format(\"~s~n\", [binary:encode_hex(term_to_binary(T, {opts}))]) || T <- L], "
+        f'[io:format("~s~n", [binary:encode_hex(term_to_binary(T, {opts}))]) || T <- L], '
         "halt()."
     )
     out = subprocess.run(

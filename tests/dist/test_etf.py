@@ -129,9 +129,12 @@ def test_hostile_input_is_a_clean_bad_term():
     err = _raises_bad(deep, match="nested")
     assert not isinstance(err, IncompleteTerm)
     # an atom flood
-    flood = b"\x83\x6c" + struct.pack(">I", 50) + b"".join(
-        b"\x77\x08" + f"flood{i:03}".encode() for i in range(50)
-    ) + b"\x6a"
+    flood = (
+        b"\x83\x6c"
+        + struct.pack(">I", 50)
+        + b"".join(b"\x77\x08" + f"flood{i:03}".encode() for i in range(50))
+        + b"\x6a"
+    )
     _raises_bad(flood, Codec(max_new_atoms=10), match="new atoms")
     # a huge bignum
     big = b"\x83\x6f" + struct.pack(">IB", 100_000, 0) + b"\x01" * 100_000

@@ -88,7 +88,10 @@ def test_random_bytes_are_rejected_cleanly(data):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.sampled_from(GOLDEN), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4))
+@given(
+    st.sampled_from(GOLDEN),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4),
+)
 def test_mutated_golden_bytes_are_rejected_cleanly(data, edits):
     buf = bytearray(data)
     for where, byte in edits:

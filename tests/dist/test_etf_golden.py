@@ -74,9 +74,7 @@ def test_every_truncation_of_every_golden_term_is_incomplete():
 @pytest.mark.skipif(not erl_available(), reason="needs erl")
 def test_the_table_matches_a_live_erl():
     live = erl_bytes([e for e, _ in CASES])
-    assert dict(zip([e for e, _ in CASES], live, strict=True)) == {
-        e: ROWS[e] for e, _ in CASES
-    }
+    assert dict(zip([e for e, _ in CASES], live, strict=True)) == {e: ROWS[e] for e, _ in CASES}
 
 
 @pytest.mark.skipif(not erl_available(), reason="needs erl")

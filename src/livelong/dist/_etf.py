@@ -203,9 +203,7 @@ _node_names: dict[bytes, str] = {}
 
 def _need(data: bytes, end: int, what: str, pos: int) -> None:
     if end > len(data):
-        raise IncompleteTerm(
-            f"{what} needs {end - pos} bytes, {len(data) - pos} left", pos
-        )
+        raise IncompleteTerm(f"{what} needs {end - pos} bytes, {len(data) - pos} left", pos)
 
 
 def _new_atom(raw: bytes, latin1: bool, codec: Codec, pos: int) -> Any:
@@ -613,9 +611,7 @@ def _compressed(data: bytes, pos: int, codec: Codec) -> tuple[Any, int]:
     start = pos
     size = _U32.unpack_from(data, pos + 1)[0]
     if size > codec.max_uncompressed:
-        raise BadTerm(
-            f"compressed term of {size} bytes (at most {codec.max_uncompressed})", start
-        )
+        raise BadTerm(f"compressed term of {size} bytes (at most {codec.max_uncompressed})", start)
     z = zlib.decompressobj()
     body = data[pos + 5 :]
     try:
