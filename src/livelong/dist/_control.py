@@ -50,6 +50,8 @@ message with ``token=None`` is sent without one.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from ._etf import BadTerm, Codec, decode_from, encode_into
@@ -110,14 +112,31 @@ class Control:
         return (self.OP, *[getattr(self, f) for f in self.LAYOUT])
 
 
-_BY_OP: dict[int, tuple[type[Control], tuple[str, ...]]] = {}
+# op -> (class, tuple length, getter): the getter picks the class's fields, in their
+# order, from the tuple with the defaults appended (one C call, no keyword dict).
+_BY_OP: dict[int, tuple[type[Control], int, Callable[[tuple[Any, ...]], Any]]] = {}
 
 
 def _control(cls: Any) -> Any:
     cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
-    _BY_OP[cls.OP] = (cls, cls.LAYOUT)
-    if cls.TT_OP is not None:
-        _BY_OP[cls.TT_OP] = (cls, cls.TT_LAYOUT)
+    fields = [f.name for f in dataclasses.fields(cls)]
+    for op, layout in ((cls.OP, cls.LAYOUT), (cls.TT_OP, cls.TT_LAYOUT)):
+        if op is None:
+            continue
+        n = len(layout) + 1
+        extra = [f for f in fields if f not in layout]  # token, unused: their defaults
+        where = {name: i + 1 for i, name in enumerate(layout)}
+        where.update({name: n + i for i, name in enumerate(extra)})
+        defaults = tuple(_EMPTY if name == "unused" else None for name in extra)
+        idx = [where[f] for f in fields]
+        if len(idx) == 1:
+            i0 = idx[0]
+            get: Callable[[tuple[Any, ...]], Any] = lambda t, i0=i0: (t[i0],)  # noqa: E731
+        elif idx:
+            get = itemgetter(*idx)
+        else:
+            get = lambda t: ()  # noqa: E731
+        _BY_OP[op] = (cls, n, lambda t, get=get, d=defaults: get(t + d))
     return cls
 
 
@@ -329,10 +348,10 @@ def from_tuple(t: Any, offset: int = 0) -> Control:
     entry = _BY_OP.get(t[0])
     if entry is None:
         raise BadControl(f"unknown control op {t[0]}", offset)
-    cls, layout = entry
-    if len(t) != len(layout) + 1:
-        raise BadControl(f"control op {t[0]} has {len(layout) + 1} elements, not {len(t)}", offset)
-    return cls(**dict(zip(layout, t[1:], strict=True)))
+    cls, n, get = entry
+    if len(t) != n:
+        raise BadControl(f"control op {t[0]} has {n} elements, not {len(t)}", offset)
+    return cls(*get(t))
 
 
 def encode_frame(control: Control, message: Any, codec: Codec) -> bytes:

@@ -192,7 +192,13 @@ _CACHE_MAX = 100_000
 # ---------------------------------------------------------------------------------
 
 _Dec = Callable[[bytes, int, Codec, int], tuple[Any, int]]
-_DEC: list[_Dec | None] = [None] * 256
+
+
+def _d_unknown(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
+    raise BadTerm(f"unknown tag {data[pos - 1]}", pos - 1)
+
+
+_DEC: list[_Dec] = [_d_unknown] * 256
 
 _SPECIAL: dict[str, Any] = {"true": True, "false": False, "nil": None}
 # raw atom bytes -> value, one table per encoding of the name
@@ -347,16 +353,25 @@ def _elements(
     items: list[Any] = []
     append = items.append
     for _ in range(n):
-        f = dec[data[pos]]
-        if f is None:
-            raise BadTerm(f"unknown tag {data[pos]}", pos)
-        v, pos = f(data, pos + 1, codec, depth)
+        v, pos = dec[data[pos]](data, pos + 1, codec, depth)
         append(v)
     return items, pos
 
 
 def _d_small_tuple(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
-    items, pos = _elements(data, pos + 1, data[pos], codec, depth, pos)
+    n = data[pos]
+    if n == 2 or n == 3:
+        if depth >= codec.max_depth:
+            raise BadTerm(f"terms nested more than {codec.max_depth} deep", pos)
+        depth += 1
+        dec = _DEC
+        a, p = dec[data[pos + 1]](data, pos + 2, codec, depth)
+        b, p = dec[data[p]](data, p + 1, codec, depth)
+        if n == 2:
+            return (a, b), p
+        c, p = dec[data[p]](data, p + 1, codec, depth)
+        return (a, b, c), p
+    items, pos = _elements(data, pos + 1, n, codec, depth, pos)
     return tuple(items), pos
 
 
@@ -433,14 +448,8 @@ def _d_map(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
     dec = _DEC
     m: dict[Any, Any] = {}
     for _ in range(n):
-        f = dec[data[pos]]
-        if f is None:
-            raise BadTerm(f"unknown tag {data[pos]}", pos)
-        k, pos = f(data, pos + 1, codec, depth)
-        f = dec[data[pos]]
-        if f is None:
-            raise BadTerm(f"unknown tag {data[pos]}", pos)
-        v, pos = f(data, pos + 1, codec, depth)
+        k, pos = dec[data[pos]](data, pos + 1, codec, depth)
+        v, pos = dec[data[pos]](data, pos + 1, codec, depth)
         try:
             m[k] = v
         except TypeError:
@@ -466,10 +475,26 @@ def _local_pid(node: str, id: int, serial: int, creation: int, codec: Codec) -> 
     return pid
 
 
+# remote pids and refs by their exact bytes (node atom included): a connection sees the
+# same few again and again.  Local ones are never cached (a pid must find its process).
+_by_bytes: dict[bytes, Any] = {}
+
+
 def _d_new_pid(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
-    node, pos = _node(data, pos, codec)
-    id, serial, creation = _U32x3.unpack_from(data, pos)
-    return _local_pid(node, id, serial, creation, codec), pos + 12
+    if data[pos] == 119:
+        end = pos + 14 + data[pos + 1]
+        key = data[pos:end]
+        pid = _by_bytes.get(key)
+        if pid is not None and end <= len(data) and pid.node != codec.node:
+            return pid, end
+    node, p = _node(data, pos, codec)
+    id, serial, creation = _U32x3.unpack_from(data, p)
+    pid = _local_pid(node, id, serial, creation, codec)
+    if node != codec.node and type(pid) is Pid:
+        if len(_by_bytes) >= _CACHE_MAX:
+            _by_bytes.clear()
+        _by_bytes[data[pos : p + 12]] = pid
+    return pid, p + 12
 
 
 def _d_old_pid(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
@@ -489,8 +514,17 @@ def _ref(node: str, words: tuple[int, ...], creation: int, codec: Codec) -> Ref:
     return ref_from_parts(node, id, creation)
 
 
+_WORDS = [struct.Struct(f">{n}I") for n in range(6)]
+
+
 def _d_newer_ref(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
     start = pos
+    if data[pos + 2] == 119:
+        end = pos + 8 + data[pos + 3] + 4 * data[pos + 1]
+        key = data[pos:end]
+        ref = _by_bytes.get(key)
+        if ref is not None and end <= len(data) and ref.node != codec.node:
+            return ref, end
     n = _U16.unpack_from(data, pos)[0]
     if not 1 <= n <= 5:
         raise BadTerm(f"reference of {n} words (1-5)", start)
@@ -498,8 +532,12 @@ def _d_newer_ref(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, 
     creation = _U32.unpack_from(data, pos)[0]
     end = pos + 4 + 4 * n
     _need(data, end, "reference", start)
-    words = struct.unpack_from(f">{n}I", data, pos + 4)
-    return _ref(node, words, creation, codec), end
+    ref = _ref(node, _WORDS[n].unpack_from(data, pos + 4), creation, codec)
+    if node != codec.node:
+        if len(_by_bytes) >= _CACHE_MAX:
+            _by_bytes.clear()
+        _by_bytes[data[start:end]] = ref
+    return ref, end
 
 
 def _d_new_ref(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
@@ -511,7 +549,7 @@ def _d_new_ref(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, in
     creation = data[pos]
     end = pos + 1 + 4 * n
     _need(data, end, "reference", start)
-    words = struct.unpack_from(f">{n}I", data, pos + 1)
+    words = _WORDS[n].unpack_from(data, pos + 1)
     return _ref(node, words, creation, codec), end
 
 
@@ -552,10 +590,7 @@ def _d_export(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int
     start = pos
     parts = []
     for _ in range(3):
-        f = _DEC[data[pos]]
-        if f is None:
-            raise BadTerm(f"unknown tag {data[pos]}", pos)
-        v, pos = f(data, pos + 1, codec, depth + 1)
+        v, pos = _DEC[data[pos]](data, pos + 1, codec, depth + 1)
         parts.append(v)
     m, fn, arity = parts
     if type(m) is not Atom or type(fn) is not Atom or type(arity) is not int:
@@ -625,11 +660,10 @@ def _compressed(data: bytes, pos: int, codec: Codec) -> tuple[Any, int]:
     if len(inner) != size:
         raise BadTerm(f"compressed term inflates to {len(inner)} bytes, not {size}", start)
     used = len(body) - len(z.unused_data)
-    f = _DEC[inner[0]] if inner else None
-    if f is None:
-        raise BadTerm("compressed term holds no valid term", start)
+    if not inner:
+        raise BadTerm("compressed term holds no term", start)
     try:
-        value, end = f(inner, 1, codec, 0)
+        value, end = _DEC[inner[0]](inner, 1, codec, 0)
     except (IndexError, struct.error):
         raise BadTerm("compressed term holds a truncated term", start) from None
     if end != size:
@@ -648,10 +682,7 @@ def decode_from(data: bytes, pos: int, codec: Codec) -> tuple[Any, int]:
         tag = data[pos + 1]
         if tag == 80:
             return _compressed(data, pos + 1, codec)
-        f = _DEC[tag]
-        if f is None:
-            raise BadTerm(f"unknown tag {tag}", pos + 1)
-        return f(data, pos + 2, codec, 0)
+        return _DEC[tag](data, pos + 2, codec, 0)
     except BadTerm:
         raise
     except (IndexError, struct.error):
