@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
 from ._etf import BadTerm, Codec, decode_from, encode_into
@@ -104,12 +104,14 @@ class Control:
     TT_LAYOUT: ClassVar[tuple[str, ...] | None] = None
     HAS_PAYLOAD: ClassVar[bool] = False
 
+    _get: ClassVar[Any]  # attrgetters of LAYOUT and TT_LAYOUT
+    _get_tt: ClassVar[Any]
+
     def to_tuple(self) -> tuple[Any, ...]:
         """The control tuple, op first."""
-        token = getattr(self, "token", None)
-        if token is not None and self.TT_LAYOUT is not None:
-            return (self.TT_OP, *[getattr(self, f) for f in self.TT_LAYOUT])
-        return (self.OP, *[getattr(self, f) for f in self.LAYOUT])
+        if self.TT_OP is not None and self.token is not None:  # type: ignore[attr-defined]
+            return (self.TT_OP, *self._get_tt(self))
+        return (self.OP, *self._get(self))
 
 
 # op -> (class, tuple length, getter): the getter picks the class's fields, in their
@@ -117,9 +119,32 @@ class Control:
 _BY_OP: dict[int, tuple[type[Control], int, Callable[[tuple[Any, ...]], Any]]] = {}
 
 
+def _attrs(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if not names:
+        return lambda obj: ()
+    if len(names) == 1:
+        get1 = attrgetter(names[0])
+        return lambda obj: (get1(obj),)
+    return attrgetter(*names)
+
+
+def _picker(idx: list[int], defaults: tuple[Any, ...]) -> Callable[[tuple[Any, ...]], Any]:
+    if not idx:
+        return lambda t: ()
+    if len(idx) == 1:
+        i0 = idx[0]
+        return lambda t: ((t + defaults)[i0],)
+    get = itemgetter(*idx)
+    if not defaults:
+        return get
+    return lambda t: get(t + defaults)
+
+
 def _control(cls: Any) -> Any:
     cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
     fields = [f.name for f in dataclasses.fields(cls)]
+    cls._get = staticmethod(_attrs(cls.LAYOUT))
+    cls._get_tt = staticmethod(_attrs(cls.TT_LAYOUT or ()))
     for op, layout in ((cls.OP, cls.LAYOUT), (cls.TT_OP, cls.TT_LAYOUT)):
         if op is None:
             continue
@@ -129,14 +154,7 @@ def _control(cls: Any) -> Any:
         where.update({name: n + i for i, name in enumerate(extra)})
         defaults = tuple(_EMPTY if name == "unused" else None for name in extra)
         idx = [where[f] for f in fields]
-        if len(idx) == 1:
-            i0 = idx[0]
-            get: Callable[[tuple[Any, ...]], Any] = lambda t, i0=i0: (t[i0],)  # noqa: E731
-        elif idx:
-            get = itemgetter(*idx)
-        else:
-            get = lambda t: ()  # noqa: E731
-        _BY_OP[op] = (cls, n, lambda t, get=get, d=defaults: get(t + d))
+        _BY_OP[op] = (cls, n, _picker(idx, defaults))
     return cls
 
 

@@ -879,21 +879,36 @@ def _e_pid(x: Pid, buf: bytearray, codec: Codec, depth: int) -> None:
     buf += _U32x3.pack(x.id, x.serial, creation)
 
 
+_ref_bytes: dict[Ref, bytes] = {}  # refs that need no creation of the codec
+_REF3 = struct.Struct(">III")
+_M32 = 0xFFFFFFFF
+
+
 def _e_ref(x: Ref, buf: bytearray, codec: Codec, depth: int) -> None:
+    b = _ref_bytes.get(x)
+    if b is not None:
+        buf += b
+        return
     node = x.node
     creation = x.creation
-    if not creation and node == codec.node:
+    fixed = not creation and node == codec.node
+    if fixed:
         creation = codec.creation
     id = x.id
-    n = max(3, (id.bit_length() + 31) // 32)
-    if n > 5:
-        raise EncodeError(f"a ref id of {id.bit_length()} bits (at most 160)")
-    buf += _TAG_U16.pack(90, n)
-    buf += _node_ext(node)
-    buf += _U32.pack(creation)
-    for _ in range(n):
-        buf += _U32.pack(id & 0xFFFFFFFF)
-        id >>= 32
+    if id < 1 << 96:
+        b = b"Z\x00\x03" + _node_ext(node) + _U32.pack(creation)
+        b += _REF3.pack(id & _M32, (id >> 32) & _M32, id >> 64)
+    else:
+        n = (id.bit_length() + 31) // 32
+        if n > 5:
+            raise EncodeError(f"a ref id of {id.bit_length()} bits (at most 160)")
+        b = _TAG_U16.pack(90, n) + _node_ext(node) + _U32.pack(creation)
+        b += _WORDS[n].pack(*[(id >> (32 * i)) & _M32 for i in range(n)])
+    if not fixed:
+        if len(_ref_bytes) >= _CACHE_MAX:
+            _ref_bytes.clear()
+        _ref_bytes[x] = b
+    buf += b
 
 
 def _e_port(x: Port, buf: bytearray, codec: Codec, depth: int) -> None:
