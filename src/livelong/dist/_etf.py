@@ -67,7 +67,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import Pid, Ref
-from ..lowlevel import LocalPid, RemoteRef, pid_for, ref_from_parts
+from ..lowlevel import LocalPid, RemoteRef, local_process, pid_for, ref_from_parts
 from ._terms import (
     Atom,
     BitBinary,
@@ -392,13 +392,27 @@ def _d_string(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int
 
 def _d_list(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
     n = _U32.unpack_from(data, pos)[0]
-    items, end = _elements(data, pos + 4, n + 1, codec, depth, pos)
-    tail = items.pop()
-    if tail == [] and type(tail) is list:
-        return items, end
+    start = pos
+    pos += 4
+    if n >= len(data) - pos:
+        raise IncompleteTerm(
+            f"a list of {n} needs more than the {len(data) - pos} bytes left", start
+        )
+    if depth >= codec.max_depth:
+        raise BadTerm(f"terms nested more than {codec.max_depth} deep", start)
+    depth += 1
+    dec = _DEC
+    items: list[Any] = []
+    append = items.append
+    for _ in range(n):
+        v, pos = dec[data[pos]](data, pos + 1, codec, depth)
+        append(v)
+    if data[pos] == 106:
+        return items, pos + 1
+    tail, pos = dec[data[pos]](data, pos + 1, codec, depth)
     if not items:
-        return tail, end
-    return ImproperList(items, tail), end
+        return tail, pos
+    return ImproperList(items, tail), pos
 
 
 def _d_binary(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
@@ -483,17 +497,20 @@ _by_bytes: dict[bytes, Any] = {}
 def _d_new_pid(data: bytes, pos: int, codec: Codec, depth: int) -> tuple[Any, int]:
     if data[pos] == 119:
         end = pos + 14 + data[pos + 1]
-        key = data[pos:end]
-        pid = _by_bytes.get(key)
-        if pid is not None and end <= len(data) and pid.node != codec.node:
-            return pid, end
+        pid = _by_bytes.get(data[pos:end])
+        if pid is not None and end <= len(data):
+            if pid.node != codec.node:
+                return pid, end
+            proc = local_process(pid)  # a pid of this node: its live process, if any
+            if proc is not None:
+                return proc, end
+            return _local_pid(pid.node, pid.id, pid.serial, pid.creation, codec), end
     node, p = _node(data, pos, codec)
     id, serial, creation = _U32x3.unpack_from(data, p)
     pid = _local_pid(node, id, serial, creation, codec)
-    if node != codec.node and type(pid) is Pid:
-        if len(_by_bytes) >= _CACHE_MAX:
-            _by_bytes.clear()
-        _by_bytes[data[pos : p + 12]] = pid
+    if len(_by_bytes) >= _CACHE_MAX:
+        _by_bytes.clear()
+    _by_bytes[data[pos : p + 12]] = pid if type(pid) is Pid else Pid(node, id, serial, creation)
     return pid, p + 12
 
 
