@@ -140,6 +140,7 @@ class Codec:
         "max_bignum_bytes",
         "max_uncompressed",
         "_atoms_left",
+        "_pid_bytes",
     )
 
     def __init__(
@@ -159,6 +160,7 @@ class Codec:
         self.max_bignum_bytes = max_bignum_bytes
         self.max_uncompressed = max_uncompressed
         self._atoms_left = max_new_atoms
+        self._pid_bytes: dict[Pid, bytes] = {}  # the encodings of pids seen lately
 
     def __repr__(self) -> str:
         return f"Codec({self.node!r}, {self.creation})"
@@ -887,13 +889,18 @@ def _e_keylist(x: KeyList, buf: bytearray, codec: Codec, depth: int) -> None:
 
 
 def _e_pid(x: Pid, buf: bytearray, codec: Codec, depth: int) -> None:
-    node = x.node
-    creation = x.creation
-    if not creation and node == codec.node:
-        creation = codec.creation
-    buf.append(88)
-    buf += _node_ext(node)
-    buf += _U32x3.pack(x.id, x.serial, creation)
+    cache = codec._pid_bytes
+    b = cache.get(x)
+    if b is None:
+        node = x.node
+        creation = x.creation
+        if not creation and node == codec.node:
+            creation = codec.creation
+        b = b"X" + _node_ext(node) + _U32x3.pack(x.id, x.serial, creation)
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[x] = b
+    buf += b
 
 
 _ref_bytes: dict[Ref, bytes] = {}  # refs that need no creation of the codec
