@@ -74,6 +74,8 @@ WITHOUT_EXAMPLES = {
     "livelong._core._watchdog",
     "livelong._demo",
     "livelong.dist",
+    "livelong.dist._etf_common",
+    "livelong.dist._etf_encode",
     "livelong.otp",  # points to docs/otp.md, whose examples run in tests/otp/test_docs.py
     "livelong.otp._application",
     "livelong.otp._seconds",
