@@ -1,0 +1,1 @@
+"""Erlang distribution: EPMD, handshake, framing, term codec and node glue."""
