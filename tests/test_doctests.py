@@ -36,6 +36,7 @@ WITH_EXAMPLES = {
     "livelong._core._remote",
     "livelong._core._telemetry",
     "livelong._runtime",
+    "livelong.dist._epmd",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
