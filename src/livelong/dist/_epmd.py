@@ -7,7 +7,7 @@ decoder for each reply is chosen by the side that sent the request.  Node types:
 >>> req = Alive2Req(port=5000, name="py", node_type=NODE_HIDDEN)
 >>> data = encode_request(req)
 >>> data[:3]
-b'\\x00\\rx'
+b'\\x00\\x0fx'
 >>> d = RequestDecoder()
 >>> d.receive_data(data)
 >>> d.next_event() == req
