@@ -53,6 +53,8 @@ WITH_EXAMPLES = {
     "livelong.testing",
 }
 WITHOUT_EXAMPLES = {
+    "livelong.dist",
+    "livelong.dist._epmd_server",
     "livelong._core",
     "livelong._core._exits",
     "livelong._core._ids",
