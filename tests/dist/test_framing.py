@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from livelong.dist._framing import (FrameReader, FramingError, Packet, Tick, TickPolicy,
-                                    frame, tick)
+from livelong.dist._framing import FrameReader, FramingError, Packet, Tick, TickPolicy, frame, tick
 
 
 def events(r: FrameReader) -> list[object]:
