@@ -166,7 +166,7 @@ def test_fuzz_random_input(data: bytes, side: str) -> None:
 def test_fuzz_mutated_handshake(pos: int, value: int, which: int) -> None:
     a, b = pair()
     a.start()
-    transcript = []
+    transcript: list[bytes] = []
     for _ in range(3):
         for src, dst in ((a, b), (b, a)):
             data = src.data_to_send()
