@@ -39,7 +39,6 @@ WITH_EXAMPLES = {
     "livelong.dist._epmd",
     "livelong.dist._framing",
     "livelong.dist._handshake",
-    "livelong.dist._epmd",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
@@ -76,8 +75,6 @@ WITHOUT_EXAMPLES = {
     "livelong._core._timers",
     "livelong._core._watchdog",
     "livelong._demo",
-    "livelong.dist",
-    "livelong.dist._epmd_server",
     "livelong.otp",  # points to docs/otp.md, whose examples run in tests/otp/test_docs.py
     "livelong.otp._application",
     "livelong.otp._seconds",
