@@ -40,6 +40,9 @@ WITH_EXAMPLES = {
     "livelong.dist._control",
     "livelong.dist._etf",
     "livelong.dist._terms",
+    "livelong.dist._epmd",
+    "livelong.dist._framing",
+    "livelong.dist._handshake",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
@@ -58,6 +61,8 @@ WITH_EXAMPLES = {
 WITHOUT_EXAMPLES = {
     "livelong._testing",
     "livelong._testing._crashes",
+    "livelong.dist",
+    "livelong.dist._epmd_server",
     "livelong._core",
     "livelong._core._exits",
     "livelong._core._ids",
@@ -76,7 +81,6 @@ WITHOUT_EXAMPLES = {
     "livelong._core._timers",
     "livelong._core._watchdog",
     "livelong._demo",
-    "livelong.dist",
     "livelong.dist._etf_common",
     "livelong.dist._etf_encode",
     "livelong.otp",  # points to docs/otp.md, whose examples run in tests/otp/test_docs.py
