@@ -38,6 +38,7 @@ WITH_EXAMPLES = {
     "livelong._runtime",
     "livelong.lowlevel",
     "livelong.otp._agent",
+    "livelong.otp._request",
     "livelong.otp._child_spec",
     "livelong.otp._dynamic_supervisor",
     "livelong.otp._gen_server",

@@ -38,7 +38,7 @@ async def _run(fn: Callable[..., Any], *args: Any) -> Any:
     return r
 
 
-class _AgentServer(GenServer):
+class _AgentServer(GenServer[Any]):
     async def init(self, arg: Any) -> Any:
         fn, args = arg
         return await _run(fn, *args)

@@ -125,7 +125,7 @@ import reprlib
 import types
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, overload
 
 from .._core import (
     ANY,
@@ -147,7 +147,18 @@ from .._core import (
 )
 from .._core import self as _self
 from ._child_spec import ChildSpec
-from ._returns import _NOTHING, Ignore, NoReply, Ok, Reply, Stop
+from ._request import Request
+from ._returns import (
+    _NOTHING,
+    CallResult,
+    Ignore,
+    InitResult,
+    NoReply,
+    NoReplyResult,
+    Ok,
+    Reply,
+    Stop,
+)
 from ._seconds import timeout_arg
 
 __all__ = [
@@ -163,6 +174,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("livelong.gen_server")
+
+S = TypeVar("S")
+T = TypeVar("T")
 
 _Coroutine = types.CoroutineType
 _INF = math.inf
@@ -272,7 +286,7 @@ def _server_desc(cls: type, name: Any) -> str:
 
 
 def _crash_report(
-    server: GenServer, name: Any, reason: Any, last: Any, state: Any, callback: str
+    server: GenServer[Any], name: Any, reason: Any, last: Any, state: Any, callback: str
 ) -> None:
     try:
         shown = server.format_status(state)
@@ -324,7 +338,7 @@ class _Stopping(Exception):
 
 
 async def _server_main(
-    cls: type[GenServer], arg: Any, name: Any, parent: Pid | None, starter: Pid, tag: Any
+    cls: type[GenServer[Any]], arg: Any, name: Any, parent: Pid | None, starter: Pid, tag: Any
 ) -> Any:
     me = _self()
 
@@ -345,7 +359,7 @@ async def _server_main(
             return None
     try:
         server = cls()
-        r = server.init(arg)
+        r: Any = server.init(arg)
         if type(r) is _Coroutine:
             r = await r
         tr = type(r)
@@ -383,10 +397,11 @@ _IGNORED = Exit("ignore")
 
 
 async def _loop(
-    server: GenServer, state: Any, parent: Pid | None, name: Any, timeout: Any, cont: Any
+    server: GenServer[Any], state: Any, parent: Pid | None, name: Any, timeout: Any, cont: Any
 ) -> Any:
     """Receive, dispatch, interpret the result; until something stops the server."""
     msg: Any = _NOTHING
+    r: Any
     callback = "init"
     handle_call = server.handle_call
     handle_cast = server.handle_cast
@@ -468,7 +483,7 @@ async def _loop(
 
 
 async def _terminate(
-    server: GenServer,
+    server: GenServer[Any],
     name: Any,
     reason: Any,
     state: Any,
@@ -499,7 +514,7 @@ async def _terminate(
     return reason
 
 
-def _bad_return(server: GenServer, callback: str, r: Any) -> str:
+def _bad_return(server: GenServer[Any], callback: str, r: Any) -> str:
     cls = type(server).__qualname__
     if callback == "handle_call":
         expected = "Reply(value, state), NoReply(state) or Stop(reason, state, reply=...)"
@@ -546,11 +561,17 @@ def _reply(from_: Any, value: Any) -> None:
 # The behaviour
 
 
-class GenServer:
+class GenServer(Generic[S]):
     """Base class of generic servers: subclass it and override the callbacks.
 
     See the module documentation (``help(livelong.otp._gen_server)`` or docs/otp.md)
     for the return conventions, names, timeouts and supervision.
+
+    ``GenServer[S]`` is generic over the state for type checkers: in
+    ``class Counter(GenServer[int])`` the callbacks' ``state`` is an ``int``, and they
+    return ``Reply[V, int]``, ``NoReply[int]`` or ``Stop[int]`` (``init`` the state
+    itself, ``Ok``, ``Ignore`` or ``Stop``).  The callbacks' parameters are
+    positional-only, so an override may name them as it likes (``msg``, ``s``).
     """
 
     _child_defaults: ClassVar[dict[str, Any]] = {}
@@ -576,13 +597,13 @@ class GenServer:
             ChildSpec(merged.get("id", cls), _start_placeholder, **_spec_fields(fields))
 
     # --- callbacks: override these ----------------------------------------------------
-    def init(self, arg: Any) -> Any:
+    def init(self, arg: Any, /) -> InitResult[S]:
         """Return the initial state (default: ``arg``), ``Ok(state, ...)``,
         ``Ignore()`` or ``Stop(reason)``.  Runs in the new process; ``start_link``
         waits for it."""
-        return arg
+        return cast("InitResult[S]", arg)
 
-    def handle_call(self, request: Any, from_: Any, state: Any) -> Any:
+    def handle_call(self, request: Any, from_: Any, state: S, /) -> CallResult[S]:
         """Answer a ``call``: ``Reply(value, state)``, ``NoReply(state)`` to answer
         later with ``GenServer.reply(from_, value)``, or ``Stop(...)``."""
         raise NotImplementedError(
@@ -590,14 +611,14 @@ class GenServer:
             "defines no handle_call"
         )
 
-    def handle_cast(self, request: Any, state: Any) -> Any:
+    def handle_cast(self, request: Any, state: S, /) -> NoReplyResult[S]:
         """Handle a ``cast``: ``NoReply(state)`` or ``Stop(reason, state)``."""
         raise NotImplementedError(
             f"{type(self).__qualname__} received the cast {format_term(request, 200)} but "
             "defines no handle_cast"
         )
 
-    def handle_info(self, message: Any, state: Any) -> Any:
+    def handle_info(self, message: Any, state: S, /) -> NoReplyResult[S]:
         """Handle any other message (and ``"timeout"``).  Default: log it, keep the state."""
         logger.warning(
             "%s %r received an unexpected message in handle_info: %s",
@@ -607,18 +628,18 @@ class GenServer:
         )
         return NoReply(state)
 
-    def handle_continue(self, arg: Any, state: Any) -> Any:
+    def handle_continue(self, arg: Any, state: S, /) -> NoReplyResult[S]:
         """Run ``continue_=arg`` work before the next message: ``NoReply`` or ``Stop``."""
         raise NotImplementedError(
             f"{type(self).__qualname__} asked to continue with {format_term(arg, 200)} but "
             "defines no handle_continue"
         )
 
-    def terminate(self, reason: Any, state: Any) -> Any:
+    def terminate(self, reason: Any, state: S, /) -> Any:
         """Clean up before the server exits with ``reason``.  Default: nothing."""
         return None
 
-    def format_status(self, state: Any) -> Any:
+    def format_status(self, state: S, /) -> Any:
         """What crash reports show of ``state`` (override to hide secrets)."""
         return state
 
@@ -639,6 +660,30 @@ class GenServer:
         return await _start(cls, arg, name, timeout, link=False)
 
     @classmethod
+    async def start_link_pid(
+        cls, arg: Any = None, *, name: Any = None, timeout: float | None = None
+    ) -> Pid:
+        """:meth:`start_link` for a server that always starts: the pid, never None
+        (Elixir's ``{:ok, pid} = GenServer.start_link(...)``, a match that fails on
+        ``:ignore``).  Raises ``Exit("ignore")`` if ``init`` returned ``Ignore()``."""
+        pid = await _start(cls, arg, name, timeout, link=True)
+        if pid is None:
+            ctx = CallContext(f"{cls.__qualname__}.start_link_pid", name, arg, timeout)
+            raise Exit("ignore", ctx)
+        return pid
+
+    @classmethod
+    async def start_pid(
+        cls, arg: Any = None, *, name: Any = None, timeout: float | None = None
+    ) -> Pid:
+        """Like :meth:`start_link_pid` without the link."""
+        pid = await _start(cls, arg, name, timeout, link=False)
+        if pid is None:
+            ctx = CallContext(f"{cls.__qualname__}.start_pid", name, arg, timeout)
+            raise Exit("ignore", ctx)
+        return pid
+
+    @classmethod
     def child_spec(cls, arg: Any = None, **overrides: Any) -> ChildSpec:
         """How a supervisor starts this server: ``cls.start_link(arg)``, restart and
         shutdown from the class keywords.  ``overrides``: ``id``, ``restart``,
@@ -654,10 +699,17 @@ class GenServer:
         )
         return ChildSpec(child_id, start, **_spec_fields(opts))
 
+    @overload
+    @staticmethod
+    async def call(server: Any, request: Request[T], timeout: float | None = 5.0) -> T: ...
+    @overload
+    @staticmethod
+    async def call(server: Any, request: Any, timeout: float | None = 5.0) -> Any: ...
     @staticmethod
     async def call(server: Any, request: Any, timeout: float | None = 5.0) -> Any:
         """Send ``request`` to ``server`` and wait for its reply (see the module doc for
-        the exits it raises)."""
+        the exits it raises).  For type checkers the reply is a ``T`` when ``request``
+        is a :class:`~livelong.Request` ``[T]``, else ``Any``."""
         pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
             timeout = timeout_arg(timeout, "GenServer.call: timeout")
@@ -747,7 +799,7 @@ def _spec_fields(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _start(
-    cls: type[GenServer], arg: Any, name: Any, timeout: Any, *, link: bool
+    cls: type[GenServer[Any]], arg: Any, name: Any, timeout: Any, *, link: bool
 ) -> Pid | None:
     if not (isinstance(cls, type) and issubclass(cls, GenServer)):
         raise TypeError(f"start: {cls!r} is not a GenServer subclass")

@@ -376,7 +376,7 @@ def _err(state: _State, message: str, reason: Any) -> tuple[str, SupervisorError
     return ("error", SupervisorError(f"supervisor {state.desc}: {message}", reason))
 
 
-class _SupervisorServer(GenServer):
+class _SupervisorServer(GenServer[Any]):
     """The GenServer that runs a :class:`Supervisor` (not for direct use)."""
 
     async def init(self, arg: Any) -> Any:
