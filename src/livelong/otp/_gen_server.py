@@ -176,7 +176,7 @@ __all__ = [
 logger = logging.getLogger("livelong.gen_server")
 
 S = TypeVar("S")
-T = TypeVar("T")
+T = TypeVar("T")  # a reply's type (the static methods' own, not GenServer's S)
 
 _Coroutine = types.CoroutineType
 _INF = math.inf
