@@ -230,7 +230,7 @@ class LocalPid(Pid):
 
     __slots__ = (*_FIELDS, "_status" if CHECK_TRANSITIONS else "status")
 
-    status: str
+    status: str  # pyright: ignore[reportRedeclaration]  (a property when checking transitions)
 
     def __init__(
         self, node: str, id: int, creation: int, fn: Callable[..., Any], args: tuple[Any, ...]

@@ -311,7 +311,7 @@ class TaskStream:
             except (StopIteration, StopAsyncIteration):
                 self._exhausted = True
                 return
-            task = self._starter(self._fn, item)
+            task: Any = self._starter(self._fn, item)
             if hasattr(task, "__await__"):
                 task = await task
             self._running[task.ref] = (self._next_in, task)
