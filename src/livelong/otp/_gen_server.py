@@ -286,7 +286,13 @@ def _server_desc(cls: type, name: Any) -> str:
 
 
 def _crash_report(
-    server: GenServer[Any], name: Any, reason: Any, last: Any, state: Any, callback: str
+    server: GenServer[Any],
+    name: Any,
+    reason: Any,
+    last: Any,
+    state: Any,
+    callback: str,
+    raised: BaseException | None = None,
 ) -> None:
     try:
         shown = server.format_status(state)
@@ -303,6 +309,13 @@ def _crash_report(
         last_text = format_term(last)
     exc = reason if isinstance(reason, BaseException) else None
     why = f"({type(exc).__name__}) {exc}" if exc is not None else format_term(reason)
+    if isinstance(raised, Exit) and raised.context:
+        # a call of this server's failed: name the call, show this server's traceback
+        # (where it called), never the callee's exception's as if it were its own
+        why = "(stop) exited in: " + ", ".join(map(repr, raised.context)) + "\n** (EXIT) " + why
+        exc = raised
+    elif raised is not None:
+        exc = raised
     logger.error(
         "GenServer %s terminating in %s\n** %s\nLast message: %s\nState: %s",
         _server_desc(type(server), name),
@@ -341,6 +354,7 @@ async def _server_main(
     cls: type[GenServer[Any]], arg: Any, name: Any, parent: Pid | None, starter: Pid, tag: Any
 ) -> Any:
     me = _self()
+    Process.put("$process_label", cls.__qualname__)  # the label of its log records
 
     def fail(err: BaseException) -> None:
         # The start fails: tell the starter; do not also signal it through the link.
@@ -474,11 +488,13 @@ async def _loop(
         raise Exit(reason) from None
     except Exit as e:
         reason = await _terminate(
-            server, name, e.reason, state, msg, report=True, callback=callback
+            server, name, e.reason, state, msg, report=True, callback=callback, raised=e
         )
         raise Exit(reason) from None
     except Exception as e:
-        reason = await _terminate(server, name, e, state, msg, report=True, callback=callback)
+        reason = await _terminate(
+            server, name, e, state, msg, report=True, callback=callback, raised=e
+        )
         raise Exit(reason) from None
 
 
@@ -491,10 +507,12 @@ async def _terminate(
     *,
     report: bool,
     callback: str = "",
+    raised: BaseException | None = None,
 ) -> Any:
-    """Run ``terminate`` and report an abnormal stop; returns the final exit reason."""
+    """Run ``terminate`` and report an abnormal stop; returns the final exit reason.
+    ``raised``: the exception a callback raised (its traceback is the report's)."""
     if report and not _is_normal(reason):
-        _crash_report(server, name, reason, last, state, callback)
+        _crash_report(server, name, reason, last, state, callback, raised)
     try:
         r = server.terminate(reason, state)
         if type(r) is _Coroutine:
