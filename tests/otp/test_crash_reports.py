@@ -5,7 +5,11 @@ carries the process's pid, registered name and label."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +113,54 @@ def test_records_outside_a_process_have_the_fields_too(
     logging.getLogger("livelong").info("hello")
     (rec,) = _records(caplog, "hello")
     assert (rec.pid, rec.registered_name, rec.label) == (None, None, None)  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------------
+# livelong run: the application's logging, --log-level, a failed start reported once
+
+APP = '''
+import logging
+from livelong import GenServer, Supervisor
+{config}
+class Listener(GenServer):
+    def init(self, arg):
+        raise OSError("port 4000 in use")
+async def start():
+    logging.getLogger("app").warning("app starting")
+    return await Supervisor.start_link([Listener], strategy="one_for_one")
+'''
+
+
+def _livelong_run(tmp_path: Path, config: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "chatapp.py").write_text(APP.format(config=config))
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = dict(os.environ, PYTHONPATH=f"{src}{os.pathsep}{tmp_path}")
+    return subprocess.run(
+        [sys.executable, "-m", "livelong", "run", *flags, "chatapp:start"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+
+
+def test_run_leaves_the_applications_logging_config_alone(tmp_path: Path) -> None:
+    config = 'logging.basicConfig(format="APP %(levelname)s %(name)s: %(message)s")'
+    proc = _livelong_run(tmp_path, config)
+    assert proc.returncode == 1
+    assert "APP WARNING app: app starting" in proc.stderr
+    assert "APP ERROR livelong.gen_server: GenServer Listener" in proc.stderr
+    assert "[ERROR]" not in proc.stderr  # livelong's own fallback handler stayed quiet
+
+
+def test_a_failing_init_under_run_is_reported_once(tmp_path: Path) -> None:
+    proc = _livelong_run(tmp_path, "")
+    assert proc.returncode == 1
+    assert proc.stderr.count("Traceback (most recent call last)") == 1
+    assert proc.stderr.count('raise OSError("port 4000 in use")') == 1
+    assert "chatapp:start failed to start: SupervisorError" in proc.stderr
+
+
+def test_log_level_sets_livelongs_loggers(tmp_path: Path) -> None:
+    proc = _livelong_run(tmp_path, "", "--log-level", "critical")
+    assert proc.returncode == 1
+    assert "GenServer Listener" not in proc.stderr
+    bad = _livelong_run(tmp_path, "", "--log-level", "loud")
+    assert bad.returncode == 2 and "unknown log level 'loud'" in bad.stderr
