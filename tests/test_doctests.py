@@ -38,6 +38,7 @@ WITH_EXAMPLES = {
     "livelong._runtime",
     "livelong.lowlevel",
     "livelong.otp._agent",
+    "livelong.otp._reports",
     "livelong.otp._request",
     "livelong.otp._child_spec",
     "livelong.otp._dynamic_supervisor",

@@ -164,3 +164,55 @@ def test_log_level_sets_livelongs_loggers(tmp_path: Path) -> None:
     assert "GenServer Listener" not in proc.stderr
     bad = _livelong_run(tmp_path, "", "--log-level", "loud")
     assert bad.returncode == 2 and "unknown log level 'loud'" in bad.stderr
+
+
+# ----------------------------------------------------------------------------------
+# Telemetry: supervisor restarts and call latencies
+
+
+class Echo(GenServer[None]):
+    def handle_call(self, request: Any, from_: Any, state: None, /) -> Any:
+        if request == "crash":
+            raise RuntimeError("asked to")
+        return Reply(request, state)
+
+
+def test_call_and_restart_events_reach_their_handlers() -> None:
+    from livelong import Supervisor, telemetry
+
+    seen: list[tuple[Any, ...]] = []
+
+    def handler(event: Any, measurements: Any, metadata: Any, config: Any) -> None:
+        seen.append((event, measurements, metadata))
+
+    async def main() -> Any:
+        sup = await Supervisor.start_link([Echo.child_spec(None, name="echo")])
+        assert await GenServer.call("echo", "hi") == "hi"
+        old = GenServer.whereis("echo")
+        try:
+            await GenServer.call("echo", "crash")
+        except livelong.Exit:
+            pass
+        while GenServer.whereis("echo") in (None, old):
+            await livelong.Process.sleep(0.01)
+        await GenServer.stop(sup, "normal")
+
+    telemetry.attach_many(
+        "test", [("livelong", "gen_server", "call"), ("livelong", "supervisor", "restart")],
+        handler,
+    )  # fmt: skip
+    logging.disable(logging.ERROR)
+    try:
+        livelong.run(main)
+    finally:
+        logging.disable(logging.NOTSET)
+        telemetry.detach("test")
+    calls = [
+        (md["request"], md["outcome"], m["duration"]) for ev, m, md in seen if ev[1] == "gen_server"
+    ]
+    assert [(r, o) for r, o, _ in calls][:2] == [("hi", "ok"), ("crash", "exit")]
+    assert all(d >= 0 for _, _, d in calls)
+    (restart,) = [(m, md) for ev, m, md in seen if ev[1] == "supervisor"]
+    assert restart[0] == {"restarts": 1}
+    assert restart[1]["child_id"] is Echo and isinstance(restart[1]["reason"], RuntimeError)
+    assert isinstance(restart[1]["pid"], livelong.Pid)

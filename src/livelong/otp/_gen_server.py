@@ -121,10 +121,10 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import reprlib
 import types
 from collections import deque
 from collections.abc import Callable
+from time import perf_counter as _now
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, overload
 
 from .._core import (
@@ -146,7 +146,16 @@ from .._core import (
     whereis,
 )
 from .._core import self as _self
+from ..lowlevel import telemetry_attached
 from ._child_spec import ChildSpec
+from ._reports import (
+    CALL_EVENT,
+    _call_event,
+    _crash_report,
+    _is_normal,
+    _server_desc,
+    format_term,
+)
 from ._request import Request
 from ._returns import (
     _NOTHING,
@@ -246,85 +255,6 @@ def _register(name: Any, me: Pid) -> Pid | None:
         return None
     holder = mod.whereis_name(key)
     return holder if isinstance(holder, Pid) else me
-
-
-# ----------------------------------------------------------------------------------
-# Formatting terms for reports
-
-
-_repr = reprlib.Repr()
-_repr.maxlevel = 4
-_repr.maxstring = 160
-_repr.maxother = 160
-_repr.maxlong = 60
-for _attr in ("maxtuple", "maxlist", "maxarray", "maxdict", "maxset", "maxfrozenset", "maxdeque"):
-    setattr(_repr, _attr, 12)
-
-
-def format_term(term: Any, limit: int = 1000) -> str:
-    """``repr`` of a term, truncated for logs (deep or long values end in ``...``)."""
-    try:
-        text = _repr.repr(term)
-    except Exception as e:  # a broken __repr__ must not hide the report
-        text = f"<unprintable {type(term).__name__}: {e!r}>"
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
-
-
-def _is_normal(reason: Any) -> bool:
-    return (
-        reason == "normal"
-        or reason == "shutdown"
-        or (type(reason) is tuple and len(reason) == 2 and reason[0] == "shutdown")
-    )
-
-
-def _server_desc(cls: type, name: Any) -> str:
-    me = _self()
-    return f"{cls.__qualname__} {me!r}" + (f" ({name!r})" if name is not None else "")
-
-
-def _crash_report(
-    server: GenServer[Any],
-    name: Any,
-    reason: Any,
-    last: Any,
-    state: Any,
-    callback: str,
-    raised: BaseException | None = None,
-) -> None:
-    try:
-        shown = server.format_status(state)
-    except Exception as e:
-        shown = f"<format_status failed: {e!r}>"
-    if last is _NOTHING:
-        last_text = "(none)"
-    elif type(last) is tuple and len(last) == 3 and last[0] == "$gen_call":
-        client = last[1][0] if type(last[1]) is tuple and last[1] else "?"
-        last_text = f"call {format_term(last[2])} from {client!r}"
-    elif type(last) is tuple and len(last) == 2 and last[0] == "$gen_cast":
-        last_text = f"cast {format_term(last[1])}"
-    else:
-        last_text = format_term(last)
-    exc = reason if isinstance(reason, BaseException) else None
-    why = f"({type(exc).__name__}) {exc}" if exc is not None else format_term(reason)
-    if isinstance(raised, Exit) and raised.context:
-        # a call of this server's failed: name the call, show this server's traceback
-        # (where it called), never the callee's exception's as if it were its own
-        why = "(stop) exited in: " + ", ".join(map(repr, raised.context)) + "\n** (EXIT) " + why
-        exc = raised
-    elif raised is not None:
-        exc = raised
-    logger.error(
-        "GenServer %s terminating in %s\n** %s\nLast message: %s\nState: %s",
-        _server_desc(type(server), name),
-        callback,
-        why,
-        last_text,
-        format_term(shown),
-        exc_info=exc,
-    )
 
 
 # ----------------------------------------------------------------------------------
@@ -728,10 +658,13 @@ class GenServer(Generic[S]):
         """Send ``request`` to ``server`` and wait for its reply (see the module doc for
         the exits it raises).  For type checkers the reply is a ``T`` when ``request``
         is a :class:`~livelong.Request` ``[T]``, else ``Any``."""
+        started = _now() if telemetry_attached(CALL_EVENT) else None
         pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
             timeout = timeout_arg(timeout, "GenServer.call: timeout")
         if pid is None:
+            if started is not None:
+                _call_event(started, server, request, "exit")
             raise Exit("noproc", CallContext("GenServer.call", server, request, timeout))
         me = _self()
         if pid is me or pid == me:
@@ -745,8 +678,12 @@ class GenServer(Generic[S]):
             msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             demonitor(ref, flush=True)
+            if started is not None:
+                _call_event(started, server, request, "exit")
             ctx = CallContext("GenServer.call", server, request, timeout)
             raise Exit(("timeout", ctx), ctx) from None
+        if started is not None:
+            _call_event(started, server, request, "ok" if len(msg) == 2 else "exit")
         if len(msg) == 2:
             return msg[1]
         raise Exit(msg[4], CallContext("GenServer.call", server, request, timeout))
