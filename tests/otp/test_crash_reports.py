@@ -216,3 +216,11 @@ def test_call_and_restart_events_reach_their_handlers() -> None:
     assert restart[0] == {"restarts": 1}
     assert restart[1]["child_id"] is Echo and isinstance(restart[1]["reason"], RuntimeError)
     assert isinstance(restart[1]["pid"], livelong.Pid)
+
+
+def test_the_logging_guide_runs() -> None:
+    import doctest
+
+    guide = Path(__file__).resolve().parents[2] / "docs" / "logging.md"
+    result = doctest.testfile(str(guide), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
