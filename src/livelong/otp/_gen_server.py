@@ -90,7 +90,11 @@ either form of name.
 Starting and stopping
 ---------------------
 ``start_link`` links the server to the caller (its *parent*) and returns its pid once
-``init`` succeeded; it returns ``None`` if ``init`` returned ``Ignore()``.  If ``init``
+``init`` succeeded; it returns ``None`` if ``init`` returned ``Ignore()``.
+``start_link_pid`` (and ``start_pid``) is the start for a server that always starts,
+as Elixir's ``{:ok, pid} = GenServer.start_link(...)``: it returns a ``Pid``, never
+None (no ``None`` check for type checkers), and raises ``Exit("ignore")`` on
+``Ignore()``.  If ``init``
 raises, the exception propagates from ``start_link`` (a note says which server); if it
 returns ``Stop(reason)``, ``start_link`` raises ``Exit(reason)``.  Unlike Elixir, a
 server that fails to start does not also send its caller an exit signal: the exception
