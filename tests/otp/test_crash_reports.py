@@ -81,6 +81,20 @@ def test_noproc_names_the_call(caplog: pytest.LogCaptureFixture) -> None:
     assert "** (EXIT) 'noproc'" in rec.getMessage()
 
 
+def test_a_via_name_is_shown_as_written(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> Any:
+        await livelong.Registry.start_link(keys="unique", name="rooms")
+        return await _down_of(spawn(caller, ("via", livelong.Registry, ("rooms", "lobby"))))
+
+    caplog.set_level(logging.ERROR, logger="livelong")
+    assert livelong.run(main) == "noproc"
+    (rec,) = _records(caplog, "exited in:")
+    assert (
+        "exited in: GenServer.call(('via', Registry, ('rooms', 'lobby')), ('leave', 'bob'), 5.0)"
+        "\n** (EXIT) 'noproc'"
+    ) in rec.getMessage()
+
+
 def test_a_server_whose_call_failed_reports_the_call_not_the_callees_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -210,9 +210,18 @@ class CallContext(NamedTuple):
     timeout: float | None
 
     def __repr__(self) -> str:
-        return (
-            f"{self.function}({self.server!r}, {format_term(self.request, 200)}, {self.timeout!r})"
-        )
+        server = _server_text(self.server)
+        return f"{self.function}({server}, {format_term(self.request, 200)}, {self.timeout!r})"
+
+
+def _server_text(server: Any) -> str:
+    """A server as a person names it: ``('via', Registry, ('rooms', 'lobby'))``, not
+    ``('via', <class 'livelong.otp._registry.Registry'>, ...)``."""
+    if type(server) is tuple and len(server) == 3 and server[0] == "via":
+        mod = server[1]
+        shown = mod.__qualname__ if isinstance(mod, type) else getattr(mod, "__name__", None)
+        return f"('via', {shown or repr(mod)}, {format_term(server[2], 200)})"
+    return repr(server)
 
 
 # ----------------------------------------------------------------------------------
