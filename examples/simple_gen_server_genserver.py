@@ -14,20 +14,23 @@ import livelong
 from livelong import GenServer, NoReply, Reply, receive, send
 
 
-class SimpleGenServer(GenServer):
+class SimpleGenServer(GenServer[list[Any]]):
     def init(self, arg: Any) -> list[Any]:
         return []  # initial_state
 
-    def handle_info(self, msg: Any, state: list[Any]) -> NoReply:
+    def handle_info(self, msg: Any, state: list[Any]) -> NoReply[list[Any]]:
         match msg:
             case ("store", value):
                 return NoReply([value, *state])
             case ("send_all_values", pid):
                 send(pid, ("all_values", state))
                 return NoReply(state)
-        raise ValueError(f"SimpleGenServer: no clause matches {msg!r}")
+            case _:
+                raise ValueError(f"SimpleGenServer: no clause matches {msg!r}")
 
-    def handle_call(self, request: Any, from_: Any, state: list[Any]) -> Reply:
+    def handle_call(
+        self, request: Any, from_: Any, state: list[Any]
+    ) -> Reply[list[Any], list[Any]]:
         if request == "all_values":
             return Reply(state, state)
         raise ValueError(f"SimpleGenServer: unknown call {request!r}")

@@ -51,7 +51,8 @@ def handle_message(msg: Any, state: list[Any]) -> tuple[str, list[Any]]:
         case ("send_all_values", pid):
             send(pid, ("all_values", state))
             return "ok", state
-    raise ValueError(f"SimpleGenServer: no clause matches {msg!r}")  # a FunctionClauseError
+        case _:  # a FunctionClauseError
+            raise ValueError(f"SimpleGenServer: no clause matches {msg!r}")
 
 
 async def demo() -> Any:

@@ -45,6 +45,8 @@ WITH_EXAMPLES = {
     "livelong.dist._handshake",
     "livelong.lowlevel",
     "livelong.otp._agent",
+    "livelong.otp._reports",
+    "livelong.otp._request",
     "livelong.otp._child_spec",
     "livelong.otp._dynamic_supervisor",
     "livelong.otp._gen_server",

@@ -21,6 +21,15 @@ def version_line() -> str:
     return f"livelong {v} (Python {sys.version.split()[0]}, pure-Python kernel)"
 
 
+def _log_level(text: str) -> str:
+    import logging
+
+    level = text.upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise argparse.ArgumentTypeError(f"unknown log level {text!r}")
+    return level
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="livelong", description="Erlang/Elixir processes in Python"
@@ -40,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         "run", help="start an application: a supervision tree from module:function"
     )
     run.add_argument("target", metavar="MODULE:FUNCTION")
+    run.add_argument(
+        "--log-level",
+        metavar="LEVEL",
+        type=_log_level,
+        help="level of livelong's own loggers (DEBUG, INFO, WARNING, ERROR); the "
+        "application's logging configuration is left alone",
+    )
 
     sub.add_parser("demo", help="the article's story, told by livelong")
 
@@ -51,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from .otp._application import main as app_main
 
-        return app_main(args.target)
+        return app_main(args.target, args.log_level)
     if args.command == "demo":
         import runpy
         from pathlib import Path

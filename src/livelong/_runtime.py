@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._clock import VirtualClock
 from ._core import (
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .lowlevel import LocalPid
 
 __all__ = ["Node", "run", "start", "node"]
+
+
+T = TypeVar("T")
 
 
 class Node(_KernelNode):
@@ -212,6 +215,12 @@ class Node(_KernelNode):
             del self.procs[proc.id]
         self._check(what)
 
+    @overload
+    def call(
+        self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = None
+    ) -> T: ...
+    @overload
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float | None = None) -> T: ...
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         """From another thread: run ``fn(*args)`` in a new process of this node and
         return its result (re-raising its exception; :class:`Exit` with the reason
@@ -226,6 +235,10 @@ class Node(_KernelNode):
         self._spawn("Node.call", fn, args, lambda reason, result: _settle(fut, reason, result))
         return fut.result(timeout)
 
+    @overload
+    async def acall(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T: ...
+    @overload
+    async def acall(self, fn: Callable[..., T], *args: Any) -> T: ...
     async def acall(self, fn: Callable[..., Any], *args: Any) -> Any:
         """From asyncio code in the node's loop: run ``fn(*args)`` in a new process and
         await its result."""
@@ -323,6 +336,26 @@ def _settle(fut: Any, reason: Any, result: Any) -> None:
     settle()
 
 
+@overload
+def run(
+    main: Callable[..., Awaitable[T]],
+    *args: Any,
+    name: str = ...,
+    copy_messages: bool = ...,
+    watchdog_seconds: float | None = ...,
+    clock: VirtualClock | None = ...,
+    exit_cleanup_seconds: float | None = ...,
+) -> T: ...
+@overload
+def run(
+    main: Callable[..., T],
+    *args: Any,
+    name: str = ...,
+    copy_messages: bool = ...,
+    watchdog_seconds: float | None = ...,
+    clock: VirtualClock | None = ...,
+    exit_cleanup_seconds: float | None = ...,
+) -> T: ...
 def run(
     main: Callable[..., Any],
     *args: Any,
@@ -334,7 +367,9 @@ def run(
 ) -> Any:
     """Start a node, run ``main(*args)`` as its first process, and return main's
     result once it ends (re-raising its exception, or :class:`Exit` for an abnormal
-    exit).  Then every process left is stopped and the node is gone.
+    exit).  Then every process left is stopped and the node is gone.  For type
+    checkers ``run(main)`` is a ``T`` when ``main`` returns ``T`` or an awaitable of
+    ``T`` (``async def main() -> T``).
 
     ``clock``: a :class:`livelong.testing.VirtualClock` to run the node on virtual
     time (for tests: timeouts and timers then take no real time).

@@ -42,6 +42,7 @@ from ._core._scheduler import (
     running_node,
     running_process,
 )
+from ._core._telemetry import attached as telemetry_attached
 from ._core._watchdog import runaway_process
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "running_node",
     "seconds_arg",
     "set_remote_hooks",
+    "telemetry_attached",
 ]
 
 local_process = proc_of

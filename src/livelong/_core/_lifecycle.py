@@ -37,6 +37,48 @@ if TYPE_CHECKING:
 internal(__file__)
 logger = logging.getLogger("livelong")
 
+
+class ProcessFields(logging.Filter):
+    """Puts the process a livelong log record is about on the record, for logging
+    configuration and JSON formatters: ``record.pid`` (the :class:`Pid`, or None
+    outside a process), ``record.registered_name`` (its registered name or None;
+    ``record.name`` is the logger's, as always in logging) and ``record.label``
+    (``Process.put("$process_label", label)``, as Elixir's ``Process.set_label``: a
+    GenServer's is its class name; else its initial function, ``module.name/arity``).
+    Fields a call passed in ``extra`` stay; otherwise they describe the process that
+    logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        d = record.__dict__
+        if "pid" not in d:
+            proc = sched._current
+            d["pid"] = proc
+            d["registered_name"] = proc.name if proc is not None else None
+            d["label"] = _label(proc)
+        return True
+
+
+def _label(proc: Proc | None) -> str | None:
+    if proc is None:
+        return None
+    d = proc.dictionary
+    if d and "$process_label" in d:
+        return str(d["$process_label"])
+    try:
+        return mfa_text(proc.initial_fn)
+    except Exception:  # a process already cleaned up, an odd callable
+        return None
+
+
+def fields(proc: Proc) -> dict[str, Any]:
+    """The structured fields of a report about ``proc`` (for ``extra=``)."""
+    return {"pid": proc, "registered_name": proc.name, "label": _label(proc)}
+
+
+PROCESS_FIELDS = ProcessFields()
+for _name in ("livelong", "livelong.gen_server", "livelong.supervisor", "livelong.application"):
+    logging.getLogger(_name).addFilter(PROCESS_FIELDS)
+
 CRASH = ("livelong", "process", "crash")
 
 
@@ -65,6 +107,8 @@ def crashed(proc: Proc, e: BaseException) -> None:
         reason: Any = e.reason
     elif isinstance(e, Exit):
         reason = e.reason
+        if e.context and not _normal(reason):
+            _exited_in_report(proc, e)
     elif isinstance(e, Interrupt):
         reason = "killed"
     else:
@@ -81,6 +125,7 @@ def crashed(proc: Proc, e: BaseException) -> None:
             type(e).__name__,
             e,
             exc_info=e,
+            extra=fields(proc),
         )
         if _telemetry.attached(CRASH):
             _telemetry.execute(
@@ -90,6 +135,46 @@ def crashed(proc: Proc, e: BaseException) -> None:
     # does: the node and its other processes go on.  (``livelong.run`` re-raises
     # them when its main process raised them, as it re-raises main's exceptions.)
     cleanup(proc, reason, None)
+
+
+def _normal(reason: Any) -> bool:
+    return (
+        is_atom(reason, "normal")
+        or is_atom(reason, "shutdown")
+        or (type(reason) is tuple and len(reason) == 2 and is_atom(reason[0], "shutdown"))
+    )
+
+
+def why_text(reason: Any) -> str:
+    """An exit reason as a report shows it: ``(ValueError) bad`` or its ``repr``."""
+    if isinstance(reason, BaseException):
+        return f"({type(reason).__name__}) {reason}"
+    try:
+        text = repr(reason)
+    except Exception as e:  # a broken __repr__ must not hide the report
+        text = f"<unprintable {type(reason).__name__}: {e!r}>"
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def _exited_in_report(proc: Proc, e: Exit) -> None:
+    """Elixir's ``** (stop) exited in: GenServer.call(...)``: a process ends because a
+    call (any ``Exit`` raised with a context) failed.  The traceback is the process's
+    own, where it made the call; a server's exception, the reason, is named, not
+    shown as if raised here."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename in INTERNAL_FILES:
+        tb = tb.tb_next
+    if tb is not None:
+        e.__traceback__ = tb
+    logger.error(
+        "Process %r (%s) exited in: %s\n** (EXIT) %s",
+        proc,
+        _label(proc),
+        ", ".join(map(repr, e.context)),
+        why_text(e.reason),
+        exc_info=e,
+        extra=fields(proc),
+    )
 
 
 UNCLOSABLE: list[str] = []

@@ -241,7 +241,7 @@ class LocalPid(Pid):
 
     __slots__ = (*_FIELDS, "_status" if CHECK_TRANSITIONS else "status")
 
-    status: str
+    status: str  # pyright: ignore[reportRedeclaration]  (a property when checking transitions)
     _status: str
 
     def __init__(

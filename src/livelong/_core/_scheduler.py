@@ -504,7 +504,7 @@ def receive(*patterns: Any, timeout: float | None = None, since: Ref | None = No
             while not proc.mailbox:  # (cancel and throw are handled by the kernel)
                 proc.status = WAITING
                 yield WAIT
-            return proc.mailbox.popleft()  # type: ignore[union-attr]
+            return proc.mailbox.popleft()
         i = 0  # messages before index i are known not to match
     else:
         i = 0

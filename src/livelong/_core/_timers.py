@@ -95,7 +95,7 @@ def read_timer(ref: Ref) -> float | bool:
     timer = node.timers.get(ref)
     if timer is None:
         return False
-    return max(0.0, timer.when - node.loop.time())
+    return max(0.0, float(timer.when - node.loop.time()))
 
 
 def _check_ref(ref: Any, what: str) -> None:
@@ -112,7 +112,7 @@ def cancel_timer(ref: Ref) -> float | bool:
     timer = node.timers.pop(ref, None)
     if timer is None:
         return False
-    left = max(0.0, timer.when - node.loop.time())
+    left = max(0.0, float(timer.when - node.loop.time()))
     if sched._get_ident() == node.thread_id:
         timer.cancel()
     else:  # the loop's handles are the node thread's to touch

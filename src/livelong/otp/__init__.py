@@ -10,6 +10,7 @@ from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, GenServer, Ignore, NoReply, Ok, Reply, Stop
 from ._pg import pg
 from ._registry import AlreadyRegistered, Registry
+from ._request import Request
 from ._supervisor import ChildInfo, Supervisor, SupervisorError
 from ._task import Task
 
@@ -26,6 +27,7 @@ __all__ = [
     "Ok",
     "Reply",
     "Registry",
+    "Request",
     "Stop",
     "Supervisor",
     "SupervisorError",

@@ -20,8 +20,8 @@ async; extra positional arguments follow the state (``fn(state, *args)``, Elixir
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, overload
 
 from .._core import Pid
 from ._child_spec import ChildSpec
@@ -29,6 +29,8 @@ from ._gen_server import GenServer, NoReply, Reply, format_term
 from ._seconds import timeout_arg
 
 __all__ = ["Agent"]
+
+T = TypeVar("T")
 
 
 async def _run(fn: Callable[..., Any], *args: Any) -> Any:
@@ -38,7 +40,7 @@ async def _run(fn: Callable[..., Any], *args: Any) -> Any:
     return r
 
 
-class _AgentServer(GenServer):
+class _AgentServer(GenServer[Any]):
     async def init(self, arg: Any) -> Any:
         fn, args = arg
         return await _run(fn, *args)
@@ -104,6 +106,16 @@ class Agent:
 
         return ChildSpec(Agent if id is None else id, start)
 
+    @overload
+    @staticmethod
+    async def get(
+        agent: Any, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = 5.0
+    ) -> T: ...
+    @overload
+    @staticmethod
+    async def get(
+        agent: Any, fn: Callable[..., T], *args: Any, timeout: float | None = 5.0
+    ) -> T: ...
     @staticmethod
     async def get(
         agent: Any, fn: Callable[..., Any], *args: Any, timeout: float | None = 5.0
@@ -122,6 +134,19 @@ class Agent:
         timeout = timeout_arg(timeout, "Agent.update: timeout")
         await GenServer.call(agent, ("update", fn, args), timeout)
 
+    @overload
+    @staticmethod
+    async def get_and_update(
+        agent: Any,
+        fn: Callable[..., Awaitable[tuple[T, Any]]],
+        *args: Any,
+        timeout: float | None = 5.0,
+    ) -> T: ...
+    @overload
+    @staticmethod
+    async def get_and_update(
+        agent: Any, fn: Callable[..., tuple[T, Any]], *args: Any, timeout: float | None = 5.0
+    ) -> T: ...
     @staticmethod
     async def get_and_update(
         agent: Any, fn: Callable[..., Any], *args: Any, timeout: float | None = 5.0

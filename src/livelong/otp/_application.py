@@ -67,21 +67,25 @@ async def run_application(fn: Any, target: str = "") -> int:
     """The application's first process: start the tree, wait for a signal, stop it."""
     Process.flag("trap_exit", True)
     me = _self()
-    result = fn()
-    if hasattr(result, "__await__"):
-        result = await result
-    if isinstance(result, Pid):
-        root = result
-        link(root)  # its EXIT tells us it stopped (already linked if from start_link)
-    elif isinstance(result, list | tuple):
-        started = await Supervisor.start_link(list(result), strategy="one_for_one")
-        assert started is not None  # a Supervisor's init never ignores
-        root = started
-    else:
-        raise TypeError(
-            f"{target or fn!r} returned {format_term(result, 200)}; return the pid of the "
-            "root supervisor (started with start_link) or a list of child specs"
-        )
+    try:
+        result = fn()
+        if hasattr(result, "__await__"):
+            result = await result
+        if isinstance(result, Pid):
+            root = result
+            link(root)  # its EXIT tells us it stopped (already linked if from start_link)
+        elif isinstance(result, list | tuple):
+            started = await Supervisor.start_link(list(result), strategy="one_for_one")
+            assert started is not None  # a Supervisor's init never ignores
+            root = started
+        else:
+            raise TypeError(
+                f"{target or fn!r} returned {format_term(result, 200)}; return the pid of "
+                "the root supervisor (started with start_link) or a list of child specs"
+            )
+    except Exception as e:
+        _start_failed(target, e)
+        return 1
     loop = asyncio.get_running_loop()
     installed = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -130,6 +134,47 @@ async def run_application(fn: Any, target: str = "") -> int:
             loop.remove_signal_handler(sig)
 
 
+def _start_failed(target: str, e: BaseException) -> None:
+    """Report a failed start once: a GenServer whose ``init`` raised has logged its
+    traceback already, so only the summary is added; any other error is logged here
+    with its traceback (the kernel's crash report of this process is not needed)."""
+    logged = False
+    err: BaseException | None = e
+    while err is not None and not logged:
+        logged = any(n.startswith("(raised in init of ") for n in getattr(err, "__notes__", ()))
+        err = err.__cause__
+    summary = f"{target or 'application'} failed to start: {type(e).__name__}: {e}"
+    if logged:
+        logger.error("%s", summary.split("\n", 1)[0])
+    else:
+        logger.error("%s", summary, exc_info=e)
+
+
+class _FallbackHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """``livelong run``'s handler on the ``livelong`` logger: it prints only while the
+    application has configured no logging of its own (no handler on the root logger),
+    so an application's ``logging.basicConfig`` or ``dictConfig`` (at import or in its
+    start function) takes over without livelong's records appearing twice."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not logging.getLogger().handlers:
+            super().emit(record)
+
+
+def configure_logging(log_level: str | None = None) -> None:
+    """What ``livelong run`` does to logging: livelong's records go to stderr while
+    the application configured nothing; the root logger and its level are left to the
+    application.  ``log_level`` (``"INFO"``, ``"debug"``, ``"WARNING"``...) is the
+    level of the ``livelong`` loggers."""
+    lg = logging.getLogger("livelong")
+    if not any(isinstance(h, _FallbackHandler) for h in lg.handlers):
+        handler = _FallbackHandler()
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(name)s: %(message)s"))
+        lg.addHandler(handler)
+    if log_level is not None:
+        lg.setLevel(log_level.upper())
+
+
 async def _stop_root(root: Pid) -> None:
     try:
         await GenServer.stop(root, "shutdown")
@@ -137,10 +182,9 @@ async def _stop_root(root: Pid) -> None:
         pass  # it exited otherwise (or was killed): the application reports its EXIT
 
 
-def main(target: str) -> int:
+def main(target: str, log_level: str | None = None) -> int:
     """Entry point of ``livelong run MODULE:FUNCTION``; returns the exit status."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(format="[%(levelname)s] %(name)s: %(message)s")
+    configure_logging(log_level)
     try:
         fn = _load(target)
     except (ImportError, AttributeError, ValueError) as e:

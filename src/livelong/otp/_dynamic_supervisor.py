@@ -74,7 +74,7 @@ class _DynState(_State):
         self.waiting: deque[ChildSpec] = deque()  # failed restarts, to try again
 
 
-class _DynamicServer(GenServer):
+class _DynamicServer(GenServer[Any]):
     def init(self, arg: Any) -> Any:
         max_restarts, max_seconds, max_children, extra = arg
         Process.flag("trap_exit", True)

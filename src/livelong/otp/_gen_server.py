@@ -90,7 +90,11 @@ either form of name.
 Starting and stopping
 ---------------------
 ``start_link`` links the server to the caller (its *parent*) and returns its pid once
-``init`` succeeded; it returns ``None`` if ``init`` returned ``Ignore()``.  If ``init``
+``init`` succeeded; it returns ``None`` if ``init`` returned ``Ignore()``.
+``start_link_pid`` (and ``start_pid``) is the start for a server that always starts,
+as Elixir's ``{:ok, pid} = GenServer.start_link(...)``: it returns a ``Pid``, never
+None (no ``None`` check for type checkers), and raises ``Exit("ignore")`` on
+``Ignore()``.  If ``init``
 raises, the exception propagates from ``start_link`` (a note says which server); if it
 returns ``Stop(reason)``, ``start_link`` raises ``Exit(reason)``.  Unlike Elixir, a
 server that fails to start does not also send its caller an exit signal: the exception
@@ -121,11 +125,11 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import reprlib
 import types
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from time import perf_counter as _now
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, overload
 
 from .._core import (
     ANY,
@@ -146,8 +150,28 @@ from .._core import (
     whereis,
 )
 from .._core import self as _self
+from ..lowlevel import telemetry_attached
 from ._child_spec import ChildSpec
-from ._returns import _NOTHING, Ignore, NoReply, Ok, Reply, Stop
+from ._reports import (
+    CALL_EVENT,
+    _call_event,
+    _crash_report,
+    _is_normal,
+    _server_desc,
+    format_term,
+)
+from ._request import Request
+from ._returns import (
+    _NOTHING,
+    CallResult,
+    Ignore,
+    InitResult,
+    NoReply,
+    NoReplyResult,
+    Ok,
+    Reply,
+    Stop,
+)
 from ._seconds import timeout_arg
 
 __all__ = [
@@ -163,6 +187,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("livelong.gen_server")
+
+S = TypeVar("S")
+T = TypeVar("T")  # a reply's type (the static methods' own, not GenServer's S)
 
 _Coroutine = types.CoroutineType
 _INF = math.inf
@@ -183,9 +210,18 @@ class CallContext(NamedTuple):
     timeout: float | None
 
     def __repr__(self) -> str:
-        return (
-            f"{self.function}({self.server!r}, {format_term(self.request, 200)}, {self.timeout!r})"
-        )
+        server = _server_text(self.server)
+        return f"{self.function}({server}, {format_term(self.request, 200)}, {self.timeout!r})"
+
+
+def _server_text(server: Any) -> str:
+    """A server as a person names it: ``('via', Registry, ('rooms', 'lobby'))``, not
+    ``('via', <class 'livelong.otp._registry.Registry'>, ...)``."""
+    if type(server) is tuple and len(server) == 3 and server[0] == "via":
+        mod = server[1]
+        shown = mod.__qualname__ if isinstance(mod, type) else getattr(mod, "__name__", None)
+        return f"('via', {shown or repr(mod)}, {format_term(server[2], 200)})"
+    return repr(server)
 
 
 # ----------------------------------------------------------------------------------
@@ -235,72 +271,6 @@ def _register(name: Any, me: Pid) -> Pid | None:
 
 
 # ----------------------------------------------------------------------------------
-# Formatting terms for reports
-
-
-_repr = reprlib.Repr()
-_repr.maxlevel = 4
-_repr.maxstring = 160
-_repr.maxother = 160
-_repr.maxlong = 60
-for _attr in ("maxtuple", "maxlist", "maxarray", "maxdict", "maxset", "maxfrozenset", "maxdeque"):
-    setattr(_repr, _attr, 12)
-
-
-def format_term(term: Any, limit: int = 1000) -> str:
-    """``repr`` of a term, truncated for logs (deep or long values end in ``...``)."""
-    try:
-        text = _repr.repr(term)
-    except Exception as e:  # a broken __repr__ must not hide the report
-        text = f"<unprintable {type(term).__name__}: {e!r}>"
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
-
-
-def _is_normal(reason: Any) -> bool:
-    return (
-        reason == "normal"
-        or reason == "shutdown"
-        or (type(reason) is tuple and len(reason) == 2 and reason[0] == "shutdown")
-    )
-
-
-def _server_desc(cls: type, name: Any) -> str:
-    me = _self()
-    return f"{cls.__qualname__} {me!r}" + (f" ({name!r})" if name is not None else "")
-
-
-def _crash_report(
-    server: GenServer, name: Any, reason: Any, last: Any, state: Any, callback: str
-) -> None:
-    try:
-        shown = server.format_status(state)
-    except Exception as e:
-        shown = f"<format_status failed: {e!r}>"
-    if last is _NOTHING:
-        last_text = "(none)"
-    elif type(last) is tuple and len(last) == 3 and last[0] == "$gen_call":
-        client = last[1][0] if type(last[1]) is tuple and last[1] else "?"
-        last_text = f"call {format_term(last[2])} from {client!r}"
-    elif type(last) is tuple and len(last) == 2 and last[0] == "$gen_cast":
-        last_text = f"cast {format_term(last[1])}"
-    else:
-        last_text = format_term(last)
-    exc = reason if isinstance(reason, BaseException) else None
-    why = f"({type(exc).__name__}) {exc}" if exc is not None else format_term(reason)
-    logger.error(
-        "GenServer %s terminating in %s\n** %s\nLast message: %s\nState: %s",
-        _server_desc(type(server), name),
-        callback,
-        why,
-        last_text,
-        format_term(shown),
-        exc_info=exc,
-    )
-
-
-# ----------------------------------------------------------------------------------
 # The server process
 
 
@@ -324,9 +294,10 @@ class _Stopping(Exception):
 
 
 async def _server_main(
-    cls: type[GenServer], arg: Any, name: Any, parent: Pid | None, starter: Pid, tag: Any
+    cls: type[GenServer[Any]], arg: Any, name: Any, parent: Pid | None, starter: Pid, tag: Any
 ) -> Any:
     me = _self()
+    Process.put("$process_label", cls.__qualname__)  # the label of its log records
 
     def fail(err: BaseException) -> None:
         # The start fails: tell the starter; do not also signal it through the link.
@@ -345,7 +316,7 @@ async def _server_main(
             return None
     try:
         server = cls()
-        r = server.init(arg)
+        r: Any = server.init(arg)
         if type(r) is _Coroutine:
             r = await r
         tr = type(r)
@@ -383,10 +354,11 @@ _IGNORED = Exit("ignore")
 
 
 async def _loop(
-    server: GenServer, state: Any, parent: Pid | None, name: Any, timeout: Any, cont: Any
+    server: GenServer[Any], state: Any, parent: Pid | None, name: Any, timeout: Any, cont: Any
 ) -> Any:
     """Receive, dispatch, interpret the result; until something stops the server."""
     msg: Any = _NOTHING
+    r: Any
     callback = "init"
     handle_call = server.handle_call
     handle_cast = server.handle_cast
@@ -459,16 +431,18 @@ async def _loop(
         raise Exit(reason) from None
     except Exit as e:
         reason = await _terminate(
-            server, name, e.reason, state, msg, report=True, callback=callback
+            server, name, e.reason, state, msg, report=True, callback=callback, raised=e
         )
         raise Exit(reason) from None
     except Exception as e:
-        reason = await _terminate(server, name, e, state, msg, report=True, callback=callback)
+        reason = await _terminate(
+            server, name, e, state, msg, report=True, callback=callback, raised=e
+        )
         raise Exit(reason) from None
 
 
 async def _terminate(
-    server: GenServer,
+    server: GenServer[Any],
     name: Any,
     reason: Any,
     state: Any,
@@ -476,10 +450,12 @@ async def _terminate(
     *,
     report: bool,
     callback: str = "",
+    raised: BaseException | None = None,
 ) -> Any:
-    """Run ``terminate`` and report an abnormal stop; returns the final exit reason."""
+    """Run ``terminate`` and report an abnormal stop; returns the final exit reason.
+    ``raised``: the exception a callback raised (its traceback is the report's)."""
     if report and not _is_normal(reason):
-        _crash_report(server, name, reason, last, state, callback)
+        _crash_report(server, name, reason, last, state, callback, raised)
     try:
         r = server.terminate(reason, state)
         if type(r) is _Coroutine:
@@ -499,7 +475,7 @@ async def _terminate(
     return reason
 
 
-def _bad_return(server: GenServer, callback: str, r: Any) -> str:
+def _bad_return(server: GenServer[Any], callback: str, r: Any) -> str:
     cls = type(server).__qualname__
     if callback == "handle_call":
         expected = "Reply(value, state), NoReply(state) or Stop(reason, state, reply=...)"
@@ -546,11 +522,17 @@ def _reply(from_: Any, value: Any) -> None:
 # The behaviour
 
 
-class GenServer:
+class GenServer(Generic[S]):
     """Base class of generic servers: subclass it and override the callbacks.
 
     See the module documentation (``help(livelong.otp._gen_server)`` or docs/otp.md)
     for the return conventions, names, timeouts and supervision.
+
+    ``GenServer[S]`` is generic over the state for type checkers: in
+    ``class Counter(GenServer[int])`` the callbacks' ``state`` is an ``int``, and they
+    return ``Reply[V, int]``, ``NoReply[int]`` or ``Stop[int]`` (``init`` the state
+    itself, ``Ok``, ``Ignore`` or ``Stop``).  The callbacks' parameters are
+    positional-only, so an override may name them as it likes (``msg``, ``s``).
     """
 
     _child_defaults: ClassVar[dict[str, Any]] = {}
@@ -576,13 +558,13 @@ class GenServer:
             ChildSpec(merged.get("id", cls), _start_placeholder, **_spec_fields(fields))
 
     # --- callbacks: override these ----------------------------------------------------
-    def init(self, arg: Any) -> Any:
+    def init(self, arg: Any, /) -> InitResult[S]:
         """Return the initial state (default: ``arg``), ``Ok(state, ...)``,
         ``Ignore()`` or ``Stop(reason)``.  Runs in the new process; ``start_link``
         waits for it."""
-        return arg
+        return cast("InitResult[S]", arg)
 
-    def handle_call(self, request: Any, from_: Any, state: Any) -> Any:
+    def handle_call(self, request: Any, from_: Any, state: S, /) -> CallResult[S]:
         """Answer a ``call``: ``Reply(value, state)``, ``NoReply(state)`` to answer
         later with ``GenServer.reply(from_, value)``, or ``Stop(...)``."""
         raise NotImplementedError(
@@ -590,14 +572,14 @@ class GenServer:
             "defines no handle_call"
         )
 
-    def handle_cast(self, request: Any, state: Any) -> Any:
+    def handle_cast(self, request: Any, state: S, /) -> NoReplyResult[S]:
         """Handle a ``cast``: ``NoReply(state)`` or ``Stop(reason, state)``."""
         raise NotImplementedError(
             f"{type(self).__qualname__} received the cast {format_term(request, 200)} but "
             "defines no handle_cast"
         )
 
-    def handle_info(self, message: Any, state: Any) -> Any:
+    def handle_info(self, message: Any, state: S, /) -> NoReplyResult[S]:
         """Handle any other message (and ``"timeout"``).  Default: log it, keep the state."""
         logger.warning(
             "%s %r received an unexpected message in handle_info: %s",
@@ -607,18 +589,18 @@ class GenServer:
         )
         return NoReply(state)
 
-    def handle_continue(self, arg: Any, state: Any) -> Any:
+    def handle_continue(self, arg: Any, state: S, /) -> NoReplyResult[S]:
         """Run ``continue_=arg`` work before the next message: ``NoReply`` or ``Stop``."""
         raise NotImplementedError(
             f"{type(self).__qualname__} asked to continue with {format_term(arg, 200)} but "
             "defines no handle_continue"
         )
 
-    def terminate(self, reason: Any, state: Any) -> Any:
+    def terminate(self, reason: Any, state: S, /) -> Any:
         """Clean up before the server exits with ``reason``.  Default: nothing."""
         return None
 
-    def format_status(self, state: Any) -> Any:
+    def format_status(self, state: S, /) -> Any:
         """What crash reports show of ``state`` (override to hide secrets)."""
         return state
 
@@ -639,6 +621,30 @@ class GenServer:
         return await _start(cls, arg, name, timeout, link=False)
 
     @classmethod
+    async def start_link_pid(
+        cls, arg: Any = None, *, name: Any = None, timeout: float | None = None
+    ) -> Pid:
+        """:meth:`start_link` for a server that always starts: the pid, never None
+        (Elixir's ``{:ok, pid} = GenServer.start_link(...)``, a match that fails on
+        ``:ignore``).  Raises ``Exit("ignore")`` if ``init`` returned ``Ignore()``."""
+        pid = await _start(cls, arg, name, timeout, link=True)
+        if pid is None:
+            ctx = CallContext(f"{cls.__qualname__}.start_link_pid", name, arg, timeout)
+            raise Exit("ignore", ctx)
+        return pid
+
+    @classmethod
+    async def start_pid(
+        cls, arg: Any = None, *, name: Any = None, timeout: float | None = None
+    ) -> Pid:
+        """Like :meth:`start_link_pid` without the link."""
+        pid = await _start(cls, arg, name, timeout, link=False)
+        if pid is None:
+            ctx = CallContext(f"{cls.__qualname__}.start_pid", name, arg, timeout)
+            raise Exit("ignore", ctx)
+        return pid
+
+    @classmethod
     def child_spec(cls, arg: Any = None, **overrides: Any) -> ChildSpec:
         """How a supervisor starts this server: ``cls.start_link(arg)``, restart and
         shutdown from the class keywords.  ``overrides``: ``id``, ``restart``,
@@ -654,14 +660,24 @@ class GenServer:
         )
         return ChildSpec(child_id, start, **_spec_fields(opts))
 
+    @overload
+    @staticmethod
+    async def call(server: Any, request: Request[T], timeout: float | None = 5.0) -> T: ...
+    @overload
+    @staticmethod
+    async def call(server: Any, request: Any, timeout: float | None = 5.0) -> Any: ...
     @staticmethod
     async def call(server: Any, request: Any, timeout: float | None = 5.0) -> Any:
         """Send ``request`` to ``server`` and wait for its reply (see the module doc for
-        the exits it raises)."""
+        the exits it raises).  For type checkers the reply is a ``T`` when ``request``
+        is a :class:`~livelong.Request` ``[T]``, else ``Any``."""
+        started = _now() if telemetry_attached(CALL_EVENT) else None
         pid = server if isinstance(server, Pid) else whereis_server(server)
         if timeout is not None and not (type(timeout) is float and 0.0 <= timeout < _INF):
             timeout = timeout_arg(timeout, "GenServer.call: timeout")
         if pid is None:
+            if started is not None:
+                _call_event(started, server, request, "exit")
             raise Exit("noproc", CallContext("GenServer.call", server, request, timeout))
         me = _self()
         if pid is me or pid == me:
@@ -675,8 +691,12 @@ class GenServer:
             msg = await receive(reply_or_down(ref), timeout=timeout, since=ref)
         except TimeoutError:
             demonitor(ref, flush=True)
+            if started is not None:
+                _call_event(started, server, request, "exit")
             ctx = CallContext("GenServer.call", server, request, timeout)
             raise Exit(("timeout", ctx), ctx) from None
+        if started is not None:
+            _call_event(started, server, request, "ok" if len(msg) == 2 else "exit")
         if len(msg) == 2:
             return msg[1]
         raise Exit(msg[4], CallContext("GenServer.call", server, request, timeout))
@@ -747,7 +767,7 @@ def _spec_fields(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _start(
-    cls: type[GenServer], arg: Any, name: Any, timeout: Any, *, link: bool
+    cls: type[GenServer[Any]], arg: Any, name: Any, timeout: Any, *, link: bool
 ) -> Pid | None:
     if not (isinstance(cls, type) and issubclass(cls, GenServer)):
         raise TypeError(f"start: {cls!r} is not a GenServer subclass")

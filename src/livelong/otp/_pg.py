@@ -74,7 +74,7 @@ def _pids(pids: Any, what: str) -> list[Pid]:
     raise TypeError(f"{what}: expected a pid or a list of pids, got {pids!r}")
 
 
-class _ScopeServer(GenServer):
+class _ScopeServer(GenServer[Any]):
     def init(self, name: str) -> Any:
         Process.flag("trap_exit", True)  # so that terminate runs when its parent exits
         old = live_table(_scopes, name)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .._core import Pid, Process, Ref, current_node, demonitor, monitor, send
 from .._core import self as _self
@@ -106,7 +106,7 @@ def _table(registry: Any, what: str) -> _Table:
     return t
 
 
-class _RegistryServer(GenServer):
+class _RegistryServer(GenServer[Any]):
     def init(self, arg: Any) -> Any:
         name, kind = arg
         Process.flag("trap_exit", True)
@@ -306,7 +306,7 @@ class Registry:
 def _via_name(name: Any) -> tuple[str, Any]:
     if type(name) is not tuple or len(name) != 2:
         raise TypeError(f"a Registry via name is (registry_name, key), got {name!r}")
-    return name  # type: ignore[return-value]
+    return cast("tuple[str, Any]", name)
 
 
 def _check(keys: Any, name: Any) -> None:

@@ -8,15 +8,33 @@ for ``init`` ``Ok(state)`` and ``Ignore()``; each takes the keywords ``timeout``
 Reply(1, {'n': 1})
 >>> NoReply(0, timeout=10**400).timeout is None  # forever
 True
+
+For type checkers the classes are generic: ``Reply[V, S]`` answers a ``V`` and keeps a
+state ``S``; ``NoReply[S]``, ``Ok[S]`` and ``Stop[S]`` carry a state ``S``.  The
+aliases ``InitResult[S]``, ``CallResult[S]`` and ``NoReplyResult[S]`` are what the
+callbacks of a ``GenServer[S]`` return (each may also be awaitable: ``async def``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from ._seconds import timeout_arg
 
-__all__ = ["Reply", "NoReply", "Ok", "Stop", "Ignore"]
+__all__ = [
+    "Reply",
+    "NoReply",
+    "Ok",
+    "Stop",
+    "Ignore",
+    "InitResult",
+    "CallResult",
+    "NoReplyResult",
+]
+
+S = TypeVar("S")
+V = TypeVar("V")
 
 _NOTHING: Any = type("_Nothing", (), {"__repr__": lambda s: "<nothing>", "__slots__": ()})()
 
@@ -42,7 +60,7 @@ def _check_extras(what: str, timeout: Any, cont: Any) -> Any:
     return timeout_arg(timeout, f"{what}: timeout")
 
 
-class Reply:
+class Reply(Generic[V, S]):
     """``return Reply(value, state)`` from ``handle_call``: answer the caller with
     ``value`` and go on with ``state`` (Elixir's ``{:reply, value, state}``).
     Keywords ``timeout``, ``continue_`` and ``hibernate`` as the module doc says."""
@@ -51,8 +69,8 @@ class Reply:
 
     def __init__(
         self,
-        value: Any,
-        state: Any,
+        value: V,
+        state: S,
         *,
         timeout: float | None = None,
         continue_: Any = _NOTHING,
@@ -76,7 +94,7 @@ class Reply:
     __hash__ = None  # type: ignore[assignment]
 
 
-class NoReply:
+class NoReply(Generic[S]):
     """``return NoReply(state)``: go on with ``state`` (Elixir's ``{:noreply, state}``).
     From ``handle_call`` it means "I will answer later with ``GenServer.reply``"."""
 
@@ -84,7 +102,7 @@ class NoReply:
 
     def __init__(
         self,
-        state: Any,
+        state: S,
         *,
         timeout: float | None = None,
         continue_: Any = _NOTHING,
@@ -107,7 +125,7 @@ class NoReply:
     __hash__ = None  # type: ignore[assignment]
 
 
-class Ok(NoReply):
+class Ok(NoReply[S]):
     """``return Ok(state, continue_=..., timeout=...)`` from ``init``: start with
     ``state`` plus an extra, as Elixir's ``{:ok, state, {:continue, arg}}``.  A plain
     ``return state`` is the same as ``Ok(state)``."""
@@ -118,7 +136,7 @@ class Ok(NoReply):
         return "Ok" + super().__repr__()[len("NoReply") :]
 
 
-class Stop:
+class Stop(Generic[S]):
     """``return Stop(reason, state)``: stop the server with ``reason`` after
     ``terminate(reason, state)``.  From ``handle_call``, ``reply=value`` also answers
     the caller (after ``terminate``).  From ``init``, ``Stop(reason)`` makes the start
@@ -126,7 +144,13 @@ class Stop:
 
     __slots__ = ("reason", "state", "reply")
 
-    def __init__(self, reason: Any, state: Any = None, *, reply: Any = _NOTHING) -> None:
+    def __init__(
+        self,
+        reason: Any,
+        state: S = None,  # type: ignore[assignment]  # S comes from the context
+        *,
+        reply: Any = _NOTHING,
+    ) -> None:
         self.reason = reason
         self.state = state
         self.reply = reply
@@ -154,6 +178,16 @@ class Ignore:
         return type(other) is Ignore
 
     __hash__ = object.__hash__
+
+
+#: What ``init`` of a ``GenServer[S]`` returns: the state, ``Ok``, ``Ignore`` or ``Stop``.
+InitResult: TypeAlias = S | Ok[S] | Ignore | Stop[S] | Awaitable[S | Ok[S] | Ignore | Stop[S]]
+#: What ``handle_call`` returns: ``Reply``, ``NoReply`` or ``Stop`` (or an awaitable of one).
+CallResult: TypeAlias = (
+    Reply[Any, S] | NoReply[S] | Stop[S] | Awaitable[Reply[Any, S] | NoReply[S] | Stop[S]]
+)
+#: What ``handle_cast``, ``handle_info`` and ``handle_continue`` return.
+NoReplyResult: TypeAlias = NoReply[S] | Stop[S] | Awaitable[NoReply[S] | Stop[S]]
 
 
 def _fields(obj: Any) -> tuple[Any, ...]:

@@ -76,6 +76,8 @@ from typing import Any, ClassVar, NamedTuple
 
 from .._core import ANY, Exit, Pid, Process, monitor, monotonic, receive, send, unlink
 from .._core import self as _self
+from ..lowlevel import telemetry_attached
+from ..telemetry import execute as _telemetry_execute
 from ._child_spec import (
     ChildSpec,
     call_start,
@@ -108,6 +110,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("livelong.supervisor")
+RESTART_EVENT = ("livelong", "supervisor", "restart")
 
 # ----------------------------------------------------------------------------------
 # The restart decisions: every rule of the supervisor is in these tables.
@@ -376,7 +379,7 @@ def _err(state: _State, message: str, reason: Any) -> tuple[str, SupervisorError
     return ("error", SupervisorError(f"supervisor {state.desc}: {message}", reason))
 
 
-class _SupervisorServer(GenServer):
+class _SupervisorServer(GenServer[Any]):
     """The GenServer that runs a :class:`Supervisor` (not for direct use)."""
 
     async def init(self, arg: Any) -> Any:
@@ -500,7 +503,14 @@ class _SupervisorServer(GenServer):
             if not KEEP_SPEC[spec.restart]:
                 state.remove(child)
             return NoReply(state)
-        return await self._restart(child, state)
+        result = await self._restart(child, state)
+        if telemetry_attached(RESTART_EVENT):  # one dict look-up when nobody listens
+            _telemetry_execute(
+                RESTART_EVENT,
+                {"restarts": len(state.restarts)},
+                {"supervisor": _self(), "child_id": spec.id, "pid": child.pid, "reason": reason},
+            )
+        return result
 
     async def _restart(self, child: _Child, state: _State) -> Any:
         if not state.add_restart():

@@ -38,8 +38,8 @@ and the ``("DOWN", task.ref, ...)`` in ``handle_info`` instead of awaiting.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Generic, TypeVar, overload
 
 from .._core import ANY, Exit, Pid, Ref, demonitor, link, monitor, receive, send, spawn, spawn_link
 from .._core import self as _self
@@ -52,6 +52,9 @@ from ._supervisor import shutdown_child
 __all__ = ["Task", "TaskSupervisor"]
 
 _GO = "$task_go"
+
+T = TypeVar("T")
+R = TypeVar("R")  # the static methods' own (a class's T would bind to Task's)
 
 
 async def _task_body(fn: Callable[..., Any], args: tuple[Any, ...], wait_go: bool) -> Any:
@@ -83,10 +86,12 @@ async def _run(fn: Callable[..., Any], args: tuple[Any, ...], to: Any) -> None:
         _reply(to, result)
 
 
-class Task:
+class Task(Generic[T]):
     """A running task: ``pid``, ``ref`` (the owner's monitor, also the reply tag) and
     ``owner`` (the only process that may await it).  The static methods are the
-    ``Task`` API (see the module docs)."""
+    ``Task`` API (see the module docs).  For type checkers a ``Task[T]`` gives a ``T``:
+    ``Task.async_(fn)`` of an ``fn`` returning ``T`` (or an awaitable of ``T``) is a
+    ``Task[T]``, and ``Task.await_`` of it returns ``T``."""
 
     __slots__ = ("pid", "ref", "owner")
 
@@ -101,8 +106,14 @@ class Task:
         return f"Task(pid={self.pid!r}, ref={self.ref!r}, owner={self.owner!r})"
 
     # --- starting -----------------------------------------------------------------------
+    @overload
     @staticmethod
-    def async_(fn: Callable[..., Any], *args: Any) -> Task:
+    def async_(fn: Callable[..., Awaitable[R]], *args: Any) -> Task[R]: ...
+    @overload
+    @staticmethod
+    def async_(fn: Callable[..., R], *args: Any) -> Task[R]: ...
+    @staticmethod
+    def async_(fn: Callable[..., Any], *args: Any) -> Task[Any]:
         """Run ``fn(*args)`` in a new process linked to and monitored by the caller."""
         _check_fn(fn, "Task.async_")
         me = _self()
@@ -133,7 +144,7 @@ class Task:
 
     # --- results ------------------------------------------------------------------------
     @staticmethod
-    async def await_(task: Task, timeout: float | None = 5.0) -> Any:
+    async def await_(task: Task[R], timeout: float | None = 5.0) -> R:
         """The task's result; raises ``Exit`` with its exit reason, or with
         ``("timeout", context)`` after ``timeout`` seconds."""
         _check_owner(task, "Task.await_")
@@ -147,11 +158,12 @@ class Task:
             raise Exit(("timeout", ctx), ctx) from None
         if len(msg) == 2:
             demonitor(ref, flush=True)
-            return msg[1]
+            result: R = msg[1]
+            return result
         raise Exit(msg[4], CallContext("Task.await_", task, None, timeout))
 
     @staticmethod
-    async def yield_(task: Task, timeout: float | None = 5.0) -> tuple[str, Any] | None:
+    async def yield_(task: Task[R], timeout: float | None = 5.0) -> tuple[str, Any] | None:
         """``("ok", result)``, ``("exit", reason)``, or None if nothing within ``timeout``
         (the task keeps running; yield again or shut it down)."""
         _check_owner(task, "Task.yield_")
@@ -167,7 +179,7 @@ class Task:
         return ("exit", msg[4])
 
     @staticmethod
-    async def shutdown(task: Task, timeout: float | str = 5.0) -> tuple[str, Any] | None:
+    async def shutdown(task: Task[Any], timeout: float | str = 5.0) -> tuple[str, Any] | None:
         """Unlink and stop the task (``"shutdown"``, then ``"kill"`` after ``timeout``;
         ``"brutal_kill"`` kills at once).  Returns ``("ok", result)`` if the result came
         before it stopped, ``("exit", reason)`` if it died of something else (also when
@@ -210,7 +222,7 @@ class Task:
         )
 
 
-def _linked_starter(fn: Callable[..., Any], item: Any) -> Task:
+def _linked_starter(fn: Callable[..., Any], item: Any) -> Task[Any]:
     return Task.async_(fn, item)
 
 
@@ -242,7 +254,7 @@ class TaskStream:
         ordered: bool,
         timeout: float | None,
         on_timeout: str,
-        starter: Callable[[Callable[..., Any], Any], Task | Any],
+        starter: Callable[[Callable[..., Any], Any], Task[Any] | Any],
         what: str = "Task.async_stream",
     ) -> None:
         _check_fn(fn, what)
@@ -274,7 +286,7 @@ class TaskStream:
         else:
             self._iter = iter(iterable)
         self._exhausted = False
-        self._running: dict[Ref, tuple[int, Task]] = {}
+        self._running: dict[Ref, tuple[int, Task[Any]]] = {}
         self._done: dict[int, tuple[str, Any]] = {}  # ordered: results waiting their turn
         self._next_in = 0
         self._next_out = 0
@@ -299,7 +311,7 @@ class TaskStream:
             except (StopIteration, StopAsyncIteration):
                 self._exhausted = True
                 return
-            task = self._starter(self._fn, item)
+            task: Any = self._starter(self._fn, item)
             if hasattr(task, "__await__"):
                 task = await task
             self._running[task.ref] = (self._next_in, task)
@@ -365,7 +377,7 @@ class TaskStream:
         self._exhausted = True
 
 
-async def _kill(task: Task) -> None:
+async def _kill(task: Task[Any]) -> None:
     await shutdown_child(task.pid, "brutal_kill", "Task.async_stream")
     demonitor(task.ref, flush=True)
     take_waiting((task.ref, ANY))
@@ -417,7 +429,7 @@ class TaskSupervisor:
     @staticmethod
     async def _spawn(
         sup: Any, fn: Callable[..., Any], args: tuple[Any, ...], linked: bool, what: str
-    ) -> Task:
+    ) -> Task[Any]:
         _check_fn(fn, what)
         me = _self()
         spec = ChildSpec(
@@ -432,12 +444,12 @@ class TaskSupervisor:
         return Task(pid, ref, me)
 
     @staticmethod
-    async def async_(sup: Any, fn: Callable[..., Any], *args: Any) -> Task:
+    async def async_(sup: Any, fn: Callable[..., Any], *args: Any) -> Task[Any]:
         """``Task.async_`` under ``sup``: the task is linked to the caller too."""
         return await TaskSupervisor._spawn(sup, fn, args, True, "Task.Supervisor.async_")
 
     @staticmethod
-    async def async_nolink(sup: Any, fn: Callable[..., Any], *args: Any) -> Task:
+    async def async_nolink(sup: Any, fn: Callable[..., Any], *args: Any) -> Task[Any]:
         """A task under ``sup``, monitored but not linked: if it crashes the caller gets
         ``("DOWN", task.ref, "process", pid, reason)`` (or an exit from ``await_``)."""
         return await TaskSupervisor._spawn(sup, fn, args, False, "Task.Supervisor.async_nolink")
@@ -478,7 +490,7 @@ class TaskSupervisor:
 
 
 def _stream(sup: Any, iterable: Any, fn: Any, options: dict[str, Any], linked: bool) -> TaskStream:
-    async def starter(f: Callable[..., Any], item: Any) -> Task:
+    async def starter(f: Callable[..., Any], item: Any) -> Task[Any]:
         return await TaskSupervisor._spawn(sup, f, (item,), linked, "Task.Supervisor.async_stream")
 
     unknown = set(options) - {"max_concurrency", "ordered", "timeout", "on_timeout"}
