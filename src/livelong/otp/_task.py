@@ -37,6 +37,7 @@ and the ``("DOWN", task.ref, ...)`` in ``handle_info`` instead of awaiting.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -102,9 +103,11 @@ class Task:
 
     # --- starting -----------------------------------------------------------------------
     @staticmethod
-    def async_(fn: Callable[..., Any], *args: Any) -> Task:
-        """Run ``fn(*args)`` in a new process linked to and monitored by the caller."""
+    def async_(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Task:
+        """Run ``fn(*args, **kwargs)`` in a new process linked to and monitored by the
+        caller."""
         _check_fn(fn, "Task.async_")
+        fn = _bind(fn, kwargs)
         me = _self()
         pid = spawn_link(_task_body, fn, args, True)
         ref = monitor(pid, alias="demonitor")
@@ -112,15 +115,17 @@ class Task:
         return Task(pid, ref, me)
 
     @staticmethod
-    def start(fn: Callable[..., Any], *args: Any) -> Pid:
-        """Run ``fn(*args)`` for its side effects, not linked; returns the pid."""
+    def start(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
+        """Run ``fn(*args, **kwargs)`` for its side effects, not linked; returns the pid."""
         _check_fn(fn, "Task.start")
+        fn = _bind(fn, kwargs)
         return spawn(_task_body, fn, args, False)
 
     @staticmethod
-    def start_link(fn: Callable[..., Any], *args: Any) -> Pid:
+    def start_link(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
         """Like :meth:`start`, linked to the caller (for supervision trees)."""
         _check_fn(fn, "Task.start_link")
+        fn = _bind(fn, kwargs)
         return spawn_link(_task_body, fn, args, False)
 
     @staticmethod
@@ -212,6 +217,11 @@ class Task:
 
 def _linked_starter(fn: Callable[..., Any], item: Any) -> Task:
     return Task.async_(fn, item)
+
+
+def _bind(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    """``fn`` with ``kwargs`` bound, so the task runs ``fn(*args, **kwargs)``."""
+    return functools.partial(fn, **kwargs) if kwargs else fn
 
 
 def _check_fn(fn: Any, what: str) -> None:
@@ -432,22 +442,28 @@ class TaskSupervisor:
         return Task(pid, ref, me)
 
     @staticmethod
-    async def async_(sup: Any, fn: Callable[..., Any], *args: Any) -> Task:
+    async def async_(sup: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Task:
         """``Task.async_`` under ``sup``: the task is linked to the caller too."""
+        _check_fn(fn, "Task.Supervisor.async_")
+        fn = _bind(fn, kwargs)
         return await TaskSupervisor._spawn(sup, fn, args, True, "Task.Supervisor.async_")
 
     @staticmethod
-    async def async_nolink(sup: Any, fn: Callable[..., Any], *args: Any) -> Task:
+    async def async_nolink(sup: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Task:
         """A task under ``sup``, monitored but not linked: if it crashes the caller gets
         ``("DOWN", task.ref, "process", pid, reason)`` (or an exit from ``await_``)."""
+        _check_fn(fn, "Task.Supervisor.async_nolink")
+        fn = _bind(fn, kwargs)
         return await TaskSupervisor._spawn(sup, fn, args, False, "Task.Supervisor.async_nolink")
 
     @staticmethod
     async def start_child(
-        sup: Any, fn: Callable[..., Any], *args: Any, restart: str = "temporary"
+        sup: Any, fn: Callable[..., Any], /, *args: Any, restart: str = "temporary", **kwargs: Any
     ) -> Pid:
-        """A fire-and-forget task under ``sup``; returns its pid."""
+        """A fire-and-forget task under ``sup``, running ``fn(*args, **kwargs)``; returns
+        its pid."""
         _check_fn(fn, "Task.Supervisor.start_child")
+        fn = _bind(fn, kwargs)
         spec = ChildSpec(TaskSupervisor, (_start_supervised, (fn, args, None)), restart, 5.0)
         pid = await DynamicSupervisor.start_child(sup, spec)
         assert pid is not None
