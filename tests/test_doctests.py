@@ -46,6 +46,7 @@ WITH_EXAMPLES = {
     "livelong.otp._returns",
     "livelong.otp._supervisor",
     "livelong.otp._task",
+    "livelong.otp._timer",
     "livelong.shell._code",
     "livelong.shell._helpers",
     "livelong.telemetry",

@@ -67,7 +67,9 @@ from .otp import (
     Supervisor,
     SupervisorError,
     Task,
+    TRef,
     pg,
+    timer,
 )
 
 __all__ = [
@@ -123,6 +125,8 @@ __all__ = [
     "Supervisor",
     "SupervisorError",
     "Task",
+    "TRef",
+    "timer",
     "pg",
 ]
 

@@ -12,6 +12,7 @@ from ._pg import pg
 from ._registry import AlreadyRegistered, Registry
 from ._supervisor import ChildInfo, Supervisor, SupervisorError
 from ._task import Task
+from ._timer import TRef, timer
 
 __all__ = [
     "Agent",
@@ -29,6 +30,8 @@ __all__ = [
     "Stop",
     "Supervisor",
     "SupervisorError",
+    "TRef",
     "Task",
     "pg",
+    "timer",
 ]

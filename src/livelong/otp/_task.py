@@ -44,6 +44,7 @@ from typing import Any
 
 from .._core import ANY, Exit, Pid, Ref, demonitor, link, monitor, receive, send, spawn, spawn_link
 from .._core import self as _self
+from .._core._scheduler import monotonic
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, _reply, reply_or_down, take_waiting
@@ -170,6 +171,40 @@ class Task:
             demonitor(ref, flush=True)
             return ("ok", msg[1])
         return ("exit", msg[4])
+
+    @staticmethod
+    async def await_many(tasks: list[Task], timeout: float | None = 5.0) -> list[Any]:
+        """The results of all ``tasks``, in order, within ``timeout`` seconds in all;
+        raises ``Exit`` as :meth:`await_` does for the first task that fails or is
+        not done in time."""
+        tasks = list(tasks)
+        for t in tasks:
+            _check_owner(t, "Task.await_many")
+        timeout = timeout_arg(timeout, "Task.await_many: timeout")
+        deadline = None if timeout is None else monotonic() + timeout
+        out = []
+        for t in tasks:
+            left = None if deadline is None else max(0.0, deadline - monotonic())
+            out.append(await Task.await_(t, left))
+        return out
+
+    @staticmethod
+    async def yield_many(
+        tasks: list[Task], timeout: float | None = 5.0
+    ) -> list[tuple[str, Any] | None]:
+        """Wait up to ``timeout`` seconds in all; for each task, in order, what
+        :meth:`yield_` answers: ``("ok", result)``, ``("exit", reason)`` or None (still
+        running: yield again or shut it down)."""
+        tasks = list(tasks)
+        for t in tasks:
+            _check_owner(t, "Task.yield_many")
+        timeout = timeout_arg(timeout, "Task.yield_many: timeout")
+        deadline = None if timeout is None else monotonic() + timeout
+        out = []
+        for t in tasks:
+            left = None if deadline is None else max(0.0, deadline - monotonic())
+            out.append(await Task.yield_(t, left))
+        return out
 
     @staticmethod
     async def shutdown(task: Task, timeout: float | str = 5.0) -> tuple[str, Any] | None:
