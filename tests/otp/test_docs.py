@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "otp.md"
 OTP_NAMES = {
     "GenServer", "Reply", "NoReply", "Stop", "Ok", "Ignore", "CallContext", "ChildSpec",
     "ChildInfo", "Supervisor", "SupervisorError", "DynamicSupervisor", "Task", "Agent",
-    "Registry", "AlreadyRegistered", "pg",
+    "Registry", "AlreadyRegistered", "pg", "timer", "TRef",
 }  # fmt: skip
 
 
