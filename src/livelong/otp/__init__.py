@@ -8,6 +8,7 @@ from ._agent import Agent
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, GenServer, Ignore, NoReply, Ok, Reply, Stop
+from ._gen_statem import GenStateMachine, KeepState, KeepStateAndData, NextState
 from ._pg import pg
 from ._registry import AlreadyRegistered, Registry
 from ._supervisor import ChildInfo, Supervisor, SupervisorError
@@ -22,6 +23,10 @@ __all__ = [
     "ChildSpec",
     "DynamicSupervisor",
     "GenServer",
+    "GenStateMachine",
+    "KeepState",
+    "KeepStateAndData",
+    "NextState",
     "Ignore",
     "NoReply",
     "Ok",
