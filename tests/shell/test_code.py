@@ -115,9 +115,11 @@ def test_values_show_as_repr() -> None:
     ["prnt(1)", "lenn([])", "Print", "[].apend(1)", "'x'.uper()", "zzzzzz", "import os; os.pth"],
 )
 def test_misspelt_names_get_the_suggestion_plain_python_gives(source: str) -> None:
-    plain = subprocess.run(
-        [sys.executable, "-c", source], capture_output=True, text=True, timeout=30
-    ).stderr.rstrip("\n").rsplit("\n", 1)[-1]
+    plain = (
+        subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=30)
+        .stderr.rstrip("\n")
+        .rsplit("\n", 1)[-1]
+    )
     namespace: dict[str, object] = {"__builtins__": __builtins__}
     compiled = compile_input(source, "<shell:1>")
     try:

@@ -250,4 +250,3 @@ def test_a_missing_script() -> None:
     done = run_shell("--script", "no/such/file.txt")
     assert done.returncode == 2
     assert "cannot read the script" in done.stderr
-

@@ -293,8 +293,7 @@ def _cleanup_overdue(proc: Proc) -> None:
         return
     n = sched._node
     logger.warning(
-        "Process %r did not finish its cleanup within %s s of its exit signal (%r): "
-        "closing it",
+        "Process %r did not finish its cleanup within %s s of its exit signal (%r): closing it",
         proc,
         n.exit_cleanup_seconds if n is not None else "?",
         proc.exit_reason,

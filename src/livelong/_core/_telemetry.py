@@ -86,9 +86,7 @@ def detach(handler_id: Any) -> bool:
 def list_handlers(prefix: Iterable[str] = ()) -> list[tuple[Any, Event]]:
     """``[(handler_id, event), ...]`` for the events that start with ``prefix``."""
     p = tuple(prefix)
-    return [
-        (hid, key) for key, hs in _handlers.items() if key[: len(p)] == p for hid, _, _ in hs
-    ]
+    return [(hid, key) for key, hs in _handlers.items() if key[: len(p)] == p for hid, _, _ in hs]
 
 
 def attached(event: Event) -> bool:

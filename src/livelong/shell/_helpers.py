@@ -250,7 +250,7 @@ def first_sentence(doc: str) -> str:
 
     >>> first_sentence("Start it; returns its pid when\\ninit is done.  Then more.")
     'Start it; returns its pid when init is done.'
-"""
+    """
     para = " ".join(doc.split("\n\n", 1)[0].split())
     m = re.search(r"[.!?](?=\s|$)", para)
     return para[: m.end()] if m else para
