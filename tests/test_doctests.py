@@ -55,6 +55,8 @@ WITH_EXAMPLES = {
     "livelong.otp._returns",
     "livelong.otp._supervisor",
     "livelong.otp._task",
+    "livelong.otp._timer",
+    "livelong.otp._gen_statem",
     "livelong.shell._code",
     "livelong.shell._helpers",
     "livelong.telemetry",

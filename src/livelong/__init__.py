@@ -37,6 +37,7 @@ from ._core import (
     register,
     registered,
     self,
+    self_pid,
     send,
     send_after,
     spawn,
@@ -57,7 +58,11 @@ from .otp import (
     ChildSpec,
     DynamicSupervisor,
     GenServer,
+    GenStateMachine,
     Ignore,
+    KeepState,
+    KeepStateAndData,
+    NextState,
     NoReply,
     Ok,
     Registry,
@@ -67,7 +72,9 @@ from .otp import (
     Supervisor,
     SupervisorError,
     Task,
+    TRef,
     pg,
+    timer,
 )
 
 __all__ = [
@@ -96,6 +103,7 @@ __all__ = [
     "registered",
     "run",
     "self",
+    "self_pid",
     "send",
     "send_after",
     "spawn",
@@ -113,6 +121,10 @@ __all__ = [
     "ChildSpec",
     "DynamicSupervisor",
     "GenServer",
+    "GenStateMachine",
+    "KeepState",
+    "KeepStateAndData",
+    "NextState",
     "Ignore",
     "NoReply",
     "Ok",
@@ -123,6 +135,8 @@ __all__ = [
     "Supervisor",
     "SupervisorError",
     "Task",
+    "TRef",
+    "timer",
     "pg",
 ]
 

@@ -13,7 +13,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "otp.md"
 OTP_NAMES = {
     "GenServer", "Reply", "NoReply", "Stop", "Ok", "Ignore", "CallContext", "ChildSpec",
     "ChildInfo", "Supervisor", "SupervisorError", "DynamicSupervisor", "Task", "Agent",
-    "Registry", "AlreadyRegistered", "pg", "Request",
+    "Registry", "AlreadyRegistered", "pg", "Request", "timer", "TRef", "GenStateMachine",
+    "NextState", "KeepState", "KeepStateAndData",
 }  # fmt: skip
 
 

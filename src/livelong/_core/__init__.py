@@ -12,7 +12,7 @@ shell, distribution, the dashboard): they import from here or from
 ``_reference``           readable versions of the hot paths (``LIVELONG_REFERENCE=1``)
 ``_timeouts``            the heap of receive timeouts
 ``_node``                the node: attach to a loop, spawn into it, stop it
-``_spawn``               spawn, spawn_link, spawn_monitor, self, make_ref
+``_spawn``               spawn, spawn_link, spawn_monitor, self, self_pid, make_ref
 ``_links``               links, monitors and aliases
 ``_exits``               exit signals from processes and other threads
 ``_names``               registered names
@@ -48,7 +48,7 @@ from ._scheduler import (
     running_node,
     send,
 )
-from ._spawn import make_ref, self, spawn, spawn_link, spawn_monitor
+from ._spawn import make_ref, self, self_pid, spawn, spawn_link, spawn_monitor
 from ._timers import cancel_timer, read_timer, send_after
 
 if _reference.ENABLED:  # LIVELONG_REFERENCE=1: the readable versions of the hot paths
@@ -94,6 +94,7 @@ __all__ = [
     "running_node",
     "seconds_arg",
     "self",
+    "self_pid",
     "send",
     "send_after",
     "send_exit",

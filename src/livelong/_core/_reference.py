@@ -180,8 +180,12 @@ def monitor(target: Pid | str, *, alias: str | None = None) -> Ref:
     return ref
 
 
-def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
+def spawn_monitor(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process; returns ``(pid, ref)``."""
+    if kwargs:
+        import functools
+
+        fn = functools.partial(fn, **kwargs)
     me = current_proc("spawn_monitor()")
     if not callable(fn):
         raise TypeError(f"spawn_monitor: expected a function to run, got {fn!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import _scheduler as sched
@@ -18,11 +19,14 @@ if TYPE_CHECKING:
 
 internal(__file__)
 
-__all__ = ["spawn", "spawn_link", "spawn_monitor", "self", "make_ref"]
+__all__ = ["spawn", "spawn_link", "spawn_monitor", "self", "self_pid", "make_ref"]
 
 
-def spawn(fn: Callable[..., Any], *args: Any) -> Pid:
-    """Start a process running ``fn(*args)`` (async or plain); returns its pid at once."""
+def spawn(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
+    """Start a process running ``fn(*args, **kwargs)`` (async or plain); returns its pid
+    at once."""
+    if kwargs:
+        fn = partial(fn, **kwargs)
     node = sched._node
     if node is None:
         node = current_node()  # raises the clear "no node" error
@@ -39,8 +43,10 @@ def spawn(fn: Callable[..., Any], *args: Any) -> Pid:
     return proc
 
 
-def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
+def spawn_link(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
     """``spawn`` and link the new process to the caller, atomically."""
+    if kwargs:
+        fn = partial(fn, **kwargs)
     me = current_proc("spawn_link()")
     node = sched._node
     assert node is not None
@@ -53,8 +59,10 @@ def spawn_link(fn: Callable[..., Any], *args: Any) -> Pid:
     return proc
 
 
-def spawn_monitor(fn: Callable[..., Any], *args: Any) -> tuple[Pid, Ref]:
+def spawn_monitor(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> tuple[Pid, Ref]:
     """``spawn`` and monitor the new process; returns ``(pid, ref)``."""
+    if kwargs:
+        fn = partial(fn, **kwargs)
     me = sched._current  # caller(), inlined
     if me is None or sched._get_ident() != sched._loop_tid:
         me = current_proc("spawn_monitor()")  # raises the clear error
@@ -92,6 +100,15 @@ def self() -> Pid:
     if cur is not None and sched._get_ident() == sched._loop_tid:
         return cur
     return current_proc("self()")  # raises the clear error
+
+
+def self_pid() -> Pid:
+    """The pid of the calling process: :func:`self` under a name that a method's own
+    ``self`` does not hide (inside a GenServer callback, ``self`` is the instance)."""
+    cur = sched._current
+    if cur is not None and sched._get_ident() == sched._loop_tid:
+        return cur
+    return current_proc("self_pid()")
 
 
 def make_ref() -> Ref:

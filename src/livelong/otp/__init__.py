@@ -8,11 +8,13 @@ from ._agent import Agent
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, GenServer, Ignore, NoReply, Ok, Reply, Stop
+from ._gen_statem import GenStateMachine, KeepState, KeepStateAndData, NextState
 from ._pg import pg
 from ._registry import AlreadyRegistered, Registry
 from ._request import Request
 from ._supervisor import ChildInfo, Supervisor, SupervisorError
 from ._task import Task
+from ._timer import TRef, timer
 
 __all__ = [
     "Agent",
@@ -22,6 +24,10 @@ __all__ = [
     "ChildSpec",
     "DynamicSupervisor",
     "GenServer",
+    "GenStateMachine",
+    "KeepState",
+    "KeepStateAndData",
+    "NextState",
     "Ignore",
     "NoReply",
     "Ok",
@@ -31,6 +37,8 @@ __all__ = [
     "Stop",
     "Supervisor",
     "SupervisorError",
+    "TRef",
     "Task",
     "pg",
+    "timer",
 ]

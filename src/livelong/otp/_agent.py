@@ -20,6 +20,7 @@ async; extra positional arguments follow the state (``fn(state, *args)``, Elixir
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
@@ -64,6 +65,11 @@ class _AgentServer(GenServer[Any]):
         return NoReply(await _run(fn, state, *args))
 
 
+def _bind(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    """``fn`` with ``kwargs`` bound: the agent runs ``fn(state, *args, **kwargs)``."""
+    return functools.partial(fn, **kwargs) if kwargs else fn
+
+
 def _check(fn: Any, what: str) -> None:
     if not callable(fn):
         raise TypeError(f"{what}: expected a function, got {fn!r}")
@@ -74,10 +80,17 @@ class Agent:
 
     @staticmethod
     async def start_link(
-        fn: Callable[..., Any], *args: Any, name: Any = None, timeout: float | None = None
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        name: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
     ) -> Pid:
-        """Start an agent linked to the caller with the state ``fn(*args)``."""
+        """Start an agent linked to the caller with the state ``fn(*args, **kwargs)``
+        (``name`` and ``timeout`` are the agent's own options)."""
         _check(fn, "Agent.start_link")
+        fn = _bind(fn, kwargs)
         timeout = timeout_arg(timeout, "Agent.start_link: timeout")
         pid = await _AgentServer.start_link((fn, args), name=name, timeout=timeout)
         assert pid is not None
@@ -85,10 +98,16 @@ class Agent:
 
     @staticmethod
     async def start(
-        fn: Callable[..., Any], *args: Any, name: Any = None, timeout: float | None = None
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        name: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
     ) -> Pid:
         """Like :meth:`start_link`, not linked."""
         _check(fn, "Agent.start")
+        fn = _bind(fn, kwargs)
         timeout = timeout_arg(timeout, "Agent.start: timeout")
         pid = await _AgentServer.start((fn, args), name=name, timeout=timeout)
         assert pid is not None
@@ -109,28 +128,50 @@ class Agent:
     @overload
     @staticmethod
     async def get(
-        agent: Any, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., Awaitable[T]],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> T: ...
     @overload
     @staticmethod
     async def get(
-        agent: Any, fn: Callable[..., T], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., T],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> T: ...
     @staticmethod
     async def get(
-        agent: Any, fn: Callable[..., Any], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> Any:
         """``fn(state, *args)``, computed in the agent."""
         _check(fn, "Agent.get")
+        fn = _bind(fn, kwargs)
         timeout = timeout_arg(timeout, "Agent.get: timeout")
         return await GenServer.call(agent, ("get", fn, args), timeout)
 
     @staticmethod
     async def update(
-        agent: Any, fn: Callable[..., Any], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> None:
         """Replace the state with ``fn(state, *args)``; waits until done."""
         _check(fn, "Agent.update")
+        fn = _bind(fn, kwargs)
         timeout = timeout_arg(timeout, "Agent.update: timeout")
         await GenServer.call(agent, ("update", fn, args), timeout)
 
@@ -139,27 +180,41 @@ class Agent:
     async def get_and_update(
         agent: Any,
         fn: Callable[..., Awaitable[tuple[T, Any]]],
+        /,
         *args: Any,
         timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> T: ...
     @overload
     @staticmethod
     async def get_and_update(
-        agent: Any, fn: Callable[..., tuple[T, Any]], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., tuple[T, Any]],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> T: ...
     @staticmethod
     async def get_and_update(
-        agent: Any, fn: Callable[..., Any], *args: Any, timeout: float | None = 5.0
+        agent: Any,
+        fn: Callable[..., Any],
+        /,
+        *args: Any,
+        timeout: float | None = 5.0,
+        **kwargs: Any,
     ) -> Any:
         """``value, new_state = fn(state, *args)``: set the state, return the value."""
         _check(fn, "Agent.get_and_update")
+        fn = _bind(fn, kwargs)
         timeout = timeout_arg(timeout, "Agent.get_and_update: timeout")
         return await GenServer.call(agent, ("get_and_update", fn, args), timeout)
 
     @staticmethod
-    def cast(agent: Any, fn: Callable[..., Any], *args: Any) -> None:
+    def cast(agent: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Replace the state with ``fn(state, *args)`` without waiting."""
         _check(fn, "Agent.cast")
+        fn = _bind(fn, kwargs)
         GenServer.cast(agent, ("update", fn, args))
 
     @staticmethod

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from .._core import Pid, Process, Ref, current_node, demonitor, monitor, send
+from .._core import match as _match
 from .._core import self as _self
 from ._child_spec import ChildSpec
 from ._gen_server import GenServer, NoReply
@@ -58,12 +59,19 @@ class _Table:
     """The registry's data, shared by the registry process (which removes the entries
     of processes that exit) and the processes that read and register."""
 
-    __slots__ = ("name", "kind", "owner", "node", "entries", "by_pid", "watched", "__weakref__")
+    __slots__ = (
+        "name", "kind", "owner", "node", "entries", "by_pid", "watched", "listeners",
+        "partitions", "__weakref__",
+    )  # fmt: skip
 
-    def __init__(self, name: str, kind: str, owner: Pid) -> None:
+    def __init__(
+        self, name: str, kind: str, owner: Pid, listeners: tuple[Any, ...] = (), partitions: int = 1
+    ) -> None:
         self.name = name
         self.kind = kind
         self.owner = owner
+        self.listeners = listeners
+        self.partitions = partitions
         self.node = current_node()
         # key -> [(pid, value), ...] (one entry at most for a unique registry)
         self.entries: dict[Any, list[tuple[Pid, Any]]] = {}
@@ -72,11 +80,20 @@ class _Table:
         # pid -> the registry process's monitor of it (touched by the registry only)
         self.watched: dict[Pid, Ref] = {}
 
+    def notify(self, msg: Any) -> None:
+        for to in self.listeners:
+            try:
+                send(to, msg)
+            except ValueError:
+                pass  # a listener name not registered (yet): as Elixir's send to a name
+
     def drop_pid(self, pid: Pid) -> None:
         for key in self.by_pid.pop(pid, ()):
             rows = self.entries.get(key)
             if rows is None:
                 continue
+            if self.listeners:
+                self.notify(("unregister", self.name, key, pid))
             rows[:] = [r for r in rows if r[0] != pid]
             if not rows:
                 del self.entries[key]
@@ -108,13 +125,13 @@ def _table(registry: Any, what: str) -> _Table:
 
 class _RegistryServer(GenServer[Any]):
     def init(self, arg: Any) -> Any:
-        name, kind = arg
+        name, kind, listeners, partitions = arg
         Process.flag("trap_exit", True)
         me = _self()
         old = live_table(_tables, name)
         if old is not None:
             raise ValueError(f"Registry {name!r} is already running as {old.owner!r}")
-        table = _Table(name, kind, me)
+        table = _Table(name, kind, me, listeners, partitions)
         _tables[name] = table
         return table
 
@@ -148,23 +165,47 @@ class Registry:
     AlreadyRegistered = AlreadyRegistered
 
     @staticmethod
-    async def start_link(*, keys: str, name: str, timeout: float | None = None) -> Pid:
+    async def start_link(
+        *,
+        keys: str,
+        name: str,
+        timeout: float | None = None,
+        listeners: list[Any] | tuple[Any, ...] = (),
+        partitions: int = 1,
+    ) -> Pid:
         """Start a registry linked to the caller.  ``keys``: ``"unique"`` or
         ``"duplicate"``; ``name``: how every other function refers to it (it is also
-        registered under that name)."""
+        registered under that name).  ``listeners``: names (or pids) sent
+        ``("register", registry, key, pid, value)`` and ``("unregister", registry, key,
+        pid)`` (also when a process exits).  ``partitions``: accepted as in Elixir;
+        one table serves all (reads are lock-free here), see :meth:`meta`."""
         _check(keys, name)
+        if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+            raise ValueError(
+                f"Registry.start_link: partitions must be an int >= 1, got {partitions!r}"
+            )
         timeout = timeout_arg(timeout, "Registry.start_link: timeout")
-        pid = await _RegistryServer.start_link((name, keys), name=name, timeout=timeout)
+        arg = (name, keys, tuple(listeners), partitions)
+        pid = await _RegistryServer.start_link(arg, name=name, timeout=timeout)
         assert pid is not None
         return pid
 
     @staticmethod
-    def child_spec(*, keys: str, name: str, id: Any = None) -> ChildSpec:
+    def child_spec(
+        *,
+        keys: str,
+        name: str,
+        id: Any = None,
+        listeners: list[Any] | tuple[Any, ...] = (),
+        partitions: int = 1,
+    ) -> ChildSpec:
         """Spec to start a registry in a supervisor (a worker, permanent)."""
         _check(keys, name)
 
         async def start() -> Pid:
-            return await Registry.start_link(keys=keys, name=name)
+            return await Registry.start_link(
+                keys=keys, name=name, listeners=listeners, partitions=partitions
+            )
 
         return ChildSpec(id if id is not None else name, start)
 
@@ -197,6 +238,8 @@ class Registry:
             keys = t.by_pid[me] = []
             send(t.owner, (_WATCH, me))  # the registry learns of our exit by a monitor
         keys.append(key)
+        if t.listeners:
+            t.notify(("register", t.name, key, me, value))
 
     @staticmethod
     def unregister(registry: str, key: Any) -> None:
@@ -205,9 +248,12 @@ class Registry:
         me = _self()
         rows = t.entries.get(key)
         if rows:
+            had = len(rows)
             rows[:] = [r for r in rows if r[0] != me]
             if not rows:
                 del t.entries[key]
+            if t.listeners and len(rows) != had:
+                t.notify(("unregister", t.name, key, me))
         keys = t.by_pid.get(me)
         if keys is not None:
             keys[:] = [k for k in keys if k != key]
@@ -262,6 +308,43 @@ class Registry:
         alive = Process.alive
         return sum(1 for rows in t.entries.values() for r in rows if alive(r[0]))
 
+    @staticmethod
+    def match(registry: str, key: Any, pattern: Any) -> list[tuple[Pid, Any]]:
+        """The ``(pid, value)`` entries under ``key`` whose value matches ``pattern``
+        (a receive pattern: a value, ``ANY``, a tuple of patterns, a predicate)."""
+        return [r for r in Registry.lookup(registry, key) if _matches(pattern, r[1])]
+
+    @staticmethod
+    def count_match(registry: str, key: Any, pattern: Any) -> int:
+        """``len(Registry.match(registry, key, pattern))``."""
+        return len(Registry.match(registry, key, pattern))
+
+    @staticmethod
+    def select(registry: str, pattern: Any = None) -> list[tuple[Any, Pid, Any]]:
+        """All ``(key, pid, value)`` entries of live processes matching ``pattern``
+        (a receive pattern applied to the triple; None: all).  Elixir's match
+        specifications become patterns: ``(ANY, ANY, lambda v: v > 1)``."""
+        t = _table(registry, "Registry.select")
+        alive = Process.alive
+        out = []
+        for key, rows in list(t.entries.items()):
+            for pid, value in rows:
+                e = (key, pid, value)
+                if alive(pid) and (pattern is None or _matches(pattern, e)):
+                    out.append(e)
+        return out
+
+    @staticmethod
+    def count_select(registry: str, pattern: Any = None) -> int:
+        """``len(Registry.select(registry, pattern))``."""
+        return len(Registry.select(registry, pattern))
+
+    @staticmethod
+    def meta(registry: str) -> dict[str, Any]:
+        """``{"keys": ..., "partitions": ..., "listeners": [...]}`` of ``registry``."""
+        t = _table(registry, "Registry.meta")
+        return {"keys": t.kind, "partitions": t.partitions, "listeners": list(t.listeners)}
+
     # --- the via interface ------------------------------------------------------------
     @staticmethod
     def register_name(name: tuple[str, Any], pid: Pid) -> bool:
@@ -301,6 +384,13 @@ class Registry:
             raise ValueError(f"Registry.send: no process is registered as {name!r}")
         send(pid, msg)
         return pid
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    try:
+        return _match(pattern, value)
+    except Exception:
+        return False  # a predicate that raises does not match, as in receive
 
 
 def _via_name(name: Any) -> tuple[str, Any]:

@@ -37,12 +37,14 @@ and the ``("DOWN", task.ref, ...)`` in ``handle_info`` instead of awaiting.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar, overload
 
 from .._core import ANY, Exit, Pid, Ref, demonitor, link, monitor, receive, send, spawn, spawn_link
 from .._core import self as _self
+from ..lowlevel import monotonic
 from ._child_spec import ChildSpec
 from ._dynamic_supervisor import DynamicSupervisor
 from ._gen_server import CallContext, _reply, reply_or_down, take_waiting
@@ -108,14 +110,16 @@ class Task(Generic[T]):
     # --- starting -----------------------------------------------------------------------
     @overload
     @staticmethod
-    def async_(fn: Callable[..., Awaitable[R]], *args: Any) -> Task[R]: ...
+    def async_(fn: Callable[..., Awaitable[R]], /, *args: Any, **kwargs: Any) -> Task[R]: ...
     @overload
     @staticmethod
-    def async_(fn: Callable[..., R], *args: Any) -> Task[R]: ...
+    def async_(fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Task[R]: ...
     @staticmethod
-    def async_(fn: Callable[..., Any], *args: Any) -> Task[Any]:
-        """Run ``fn(*args)`` in a new process linked to and monitored by the caller."""
+    def async_(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Task[Any]:
+        """Run ``fn(*args, **kwargs)`` in a new process linked to and monitored by the
+        caller."""
         _check_fn(fn, "Task.async_")
+        fn = _bind(fn, kwargs)
         me = _self()
         pid = spawn_link(_task_body, fn, args, True)
         ref = monitor(pid, alias="demonitor")
@@ -123,15 +127,17 @@ class Task(Generic[T]):
         return Task(pid, ref, me)
 
     @staticmethod
-    def start(fn: Callable[..., Any], *args: Any) -> Pid:
-        """Run ``fn(*args)`` for its side effects, not linked; returns the pid."""
+    def start(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
+        """Run ``fn(*args, **kwargs)`` for its side effects, not linked; returns the pid."""
         _check_fn(fn, "Task.start")
+        fn = _bind(fn, kwargs)
         return spawn(_task_body, fn, args, False)
 
     @staticmethod
-    def start_link(fn: Callable[..., Any], *args: Any) -> Pid:
+    def start_link(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Pid:
         """Like :meth:`start`, linked to the caller (for supervision trees)."""
         _check_fn(fn, "Task.start_link")
+        fn = _bind(fn, kwargs)
         return spawn_link(_task_body, fn, args, False)
 
     @staticmethod
@@ -179,6 +185,40 @@ class Task(Generic[T]):
         return ("exit", msg[4])
 
     @staticmethod
+    async def await_many(tasks: list[Task[Any]], timeout: float | None = 5.0) -> list[Any]:
+        """The results of all ``tasks``, in order, within ``timeout`` seconds in all;
+        raises ``Exit`` as :meth:`await_` does for the first task that fails or is
+        not done in time."""
+        tasks = list(tasks)
+        for t in tasks:
+            _check_owner(t, "Task.await_many")
+        timeout = timeout_arg(timeout, "Task.await_many: timeout")
+        deadline = None if timeout is None else monotonic() + timeout
+        out = []
+        for t in tasks:
+            left = None if deadline is None else max(0.0, deadline - monotonic())
+            out.append(await Task.await_(t, left))
+        return out
+
+    @staticmethod
+    async def yield_many(
+        tasks: list[Task[Any]], timeout: float | None = 5.0
+    ) -> list[tuple[str, Any] | None]:
+        """Wait up to ``timeout`` seconds in all; for each task, in order, what
+        :meth:`yield_` answers: ``("ok", result)``, ``("exit", reason)`` or None (still
+        running: yield again or shut it down)."""
+        tasks = list(tasks)
+        for t in tasks:
+            _check_owner(t, "Task.yield_many")
+        timeout = timeout_arg(timeout, "Task.yield_many: timeout")
+        deadline = None if timeout is None else monotonic() + timeout
+        out = []
+        for t in tasks:
+            left = None if deadline is None else max(0.0, deadline - monotonic())
+            out.append(await Task.yield_(t, left))
+        return out
+
+    @staticmethod
     async def shutdown(task: Task[Any], timeout: float | str = 5.0) -> tuple[str, Any] | None:
         """Unlink and stop the task (``"shutdown"``, then ``"kill"`` after ``timeout``;
         ``"brutal_kill"`` kills at once).  Returns ``("ok", result)`` if the result came
@@ -224,6 +264,11 @@ class Task(Generic[T]):
 
 def _linked_starter(fn: Callable[..., Any], item: Any) -> Task[Any]:
     return Task.async_(fn, item)
+
+
+def _bind(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    """``fn`` with ``kwargs`` bound, so the task runs ``fn(*args, **kwargs)``."""
+    return functools.partial(fn, **kwargs) if kwargs else fn
 
 
 def _check_fn(fn: Any, what: str) -> None:
@@ -444,22 +489,30 @@ class TaskSupervisor:
         return Task(pid, ref, me)
 
     @staticmethod
-    async def async_(sup: Any, fn: Callable[..., Any], *args: Any) -> Task[Any]:
+    async def async_(sup: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Task[Any]:
         """``Task.async_`` under ``sup``: the task is linked to the caller too."""
+        _check_fn(fn, "Task.Supervisor.async_")
+        fn = _bind(fn, kwargs)
         return await TaskSupervisor._spawn(sup, fn, args, True, "Task.Supervisor.async_")
 
     @staticmethod
-    async def async_nolink(sup: Any, fn: Callable[..., Any], *args: Any) -> Task[Any]:
+    async def async_nolink(
+        sup: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Task[Any]:
         """A task under ``sup``, monitored but not linked: if it crashes the caller gets
         ``("DOWN", task.ref, "process", pid, reason)`` (or an exit from ``await_``)."""
+        _check_fn(fn, "Task.Supervisor.async_nolink")
+        fn = _bind(fn, kwargs)
         return await TaskSupervisor._spawn(sup, fn, args, False, "Task.Supervisor.async_nolink")
 
     @staticmethod
     async def start_child(
-        sup: Any, fn: Callable[..., Any], *args: Any, restart: str = "temporary"
+        sup: Any, fn: Callable[..., Any], /, *args: Any, restart: str = "temporary", **kwargs: Any
     ) -> Pid:
-        """A fire-and-forget task under ``sup``; returns its pid."""
+        """A fire-and-forget task under ``sup``, running ``fn(*args, **kwargs)``; returns
+        its pid."""
         _check_fn(fn, "Task.Supervisor.start_child")
+        fn = _bind(fn, kwargs)
         spec = ChildSpec(TaskSupervisor, (_start_supervised, (fn, args, None)), restart, 5.0)
         pid = await DynamicSupervisor.start_child(sup, spec)
         assert pid is not None
