@@ -74,7 +74,7 @@ from ._security import LOCAL_HOSTS, Guard
 
 __all__ = ["Dashboard", "start"]
 
-CLOSE_SECONDS = 1.0  # at most this long to close open tabs' connections on stop
+CLOSE_SECONDS = 0.5  # about this long at most to close open tabs' connections on stop
 
 
 class Dashboard:
@@ -124,7 +124,7 @@ class Dashboard:
     async def stop(self) -> None:
         """Close every connection (open tabs included) and the server; returns once
         they are closed (under two seconds)."""
-        if not self._stopped.done():
+        if not self._stopped.done() and not self.closing:
             self.node.send(self.pid, "stop")
         await asyncio.shield(self._stopped)
 
@@ -180,6 +180,7 @@ async def _serve(dash: Dashboard) -> None:
     dash.sampler.watch = watch
     runner = web.AppRunner(make_app(dash), handle_signals=False, shutdown_timeout=CLOSE_SECONDS)
     telemetry.attach(dash._handler_id, ("livelong", "process", "crash"), dash._crashed)
+    site = None
     try:
         await runner.setup()
         site = web.SockSite(runner, dash._sock, shutdown_timeout=CLOSE_SECONDS)
@@ -194,29 +195,58 @@ async def _serve(dash: Dashboard) -> None:
                 refs[livelong.monitor(msg[1])] = msg[1]
             elif type(msg) is tuple and msg[0] == "DOWN" and msg[1] in refs:
                 dash.sampler.child_down(refs.pop(msg[1]), msg[4])
-    finally:
-        dash.closing = True
-        telemetry.detach(dash._handler_id)
-        dash.sampler.stop()
-        dash.sampler.watch = None
-        threading.Thread(target=dash.rescue.stop, daemon=True).start()
-        try:
-            await asyncio.wait_for(_close_all(dash, runner), CLOSE_SECONDS + 0.5)
-        except BaseException:
-            dash._sock.close()
-            raise
-        finally:
-            if not dash._started.done():
-                dash._started.set_result(None)
-            if not dash._stopped.done():
-                dash._stopped.set_result(None)
+    except GeneratorExit:  # the node closes us without a chance to await: close now
+        _release(dash)
+        dash._sock.close()
+        server = getattr(site, "_server", None)
+        if server is not None:
+            server.close()
+        _stopped(dash)
+        raise
+    except BaseException:
+        _release(dash)
+        await _close_all(dash, runner)
+        raise
+    _release(dash)
+    await _close_all(dash, runner)
+
+
+def _release(dash: Dashboard) -> None:
+    """What a stop does before the connections close (no await)."""
+    dash.closing = True
+    telemetry.detach(dash._handler_id)
+    dash.sampler.stop()
+    dash.sampler.watch = None
+    threading.Thread(target=dash.rescue.stop, daemon=True).start()
+    if not dash._started.done():
+        dash._started.set_result(None)
+
+
+def _stopped(dash: Dashboard) -> None:
+    if not dash._stopped.done():
+        dash._stopped.set_result(None)
 
 
 async def _close_all(dash: Dashboard, runner: Any) -> None:
+    """Close open tabs' connections, then the server (bounded by CLOSE_SECONDS)."""
+    try:
+        await asyncio.wait_for(_close_connections(dash, runner), CLOSE_SECONDS + 0.5)
+    except TimeoutError:
+        dash._sock.close()
+    except BaseException:  # (cancelled or closed meanwhile)
+        dash._sock.close()
+        raise
+    finally:
+        _stopped(dash)
+
+
+async def _close_connections(dash: Dashboard, runner: Any) -> None:
     from aiohttp import WSCloseCode
 
-    closing = [ws.close(code=WSCloseCode.GOING_AWAY, message=b"dashboard stopped")
-               for ws in list(dash.sockets)]
+    closing = [
+        ws.close(code=WSCloseCode.GOING_AWAY, message=b"dashboard stopped")
+        for ws in list(dash.sockets)
+    ]
     if closing:
         await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=CLOSE_SECONDS / 2)
     for client in list(dash.sampler._clients):

@@ -112,8 +112,14 @@ async def session(request: web.Request) -> web.Response:
 async def overview(request: web.Request) -> web.Response:
     s = _dash(request).sampler
     last = s.history[-1] if s.history else None
-    return _json({"sample": last, "counters": src.node_counters(), "clients": s.clients,
-                  "sampler_running": s.running})
+    return _json(
+        {
+            "sample": last,
+            "counters": src.node_counters(),
+            "clients": s.clients,
+            "sampler_running": s.running,
+        }
+    )
 
 
 async def history(request: web.Request) -> web.Response:
@@ -160,7 +166,7 @@ def _supervisor_path(dash: Dashboard, proc: Any) -> list[str]:
         for _, pid, _ in src.supervisor_children(state, kind):
             if pid is not None:
                 parent[pid] = sup
-    path = []
+    path: list[str] = []
     p = parent.get(proc)
     while p is not None and len(path) < 50:
         path.append(repr(p))
@@ -288,8 +294,12 @@ async def metrics(request: web.Request) -> web.Response:
     ):
         if last.get(key) is not None:
             lines += [f"# TYPE {metric} gauge", f"{metric} {last[key]}"]
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain",
-                        charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        text="\n".join(lines) + "\n",
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 # --- live channels -------------------------------------------------------------------

@@ -44,8 +44,9 @@ async function look() {
     const r = await fetch('/rescue/api'); const d = await r.json();
     current = d.runaway;
     const el = document.getElementById('who');
-    el.textContent = current ? (current.pid + ' (' + (current.name || 'no name') + ') holds the node in '
-      + current.current_function + ' for ' + current.seconds.toFixed(1) + ' s')
+    el.textContent = current ? (current.pid + ' (' + (current.name || 'no name')
+      + ') holds the node in ' + current.current_function + ' for '
+      + current.seconds.toFixed(1) + ' s')
       : 'No process holds the node right now.';
     document.getElementById('kill').disabled = !current || !d.kill_allowed;
   } catch (e) {}
@@ -72,8 +73,12 @@ class Rescue:
         self._since: tuple[Any, float] | None = None
         self._stop = threading.Event()
         self._threads = [
-            threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
-                             name="livelong-dashboard-rescue", daemon=True),
+            threading.Thread(
+                target=self.server.serve_forever,
+                kwargs={"poll_interval": 0.2},
+                name="livelong-dashboard-rescue",
+                daemon=True,
+            ),
             threading.Thread(target=self._watch, name="livelong-dashboard-watch", daemon=True),
         ]
 
@@ -138,7 +143,9 @@ def _handler(dash: Dashboard, rescue: Rescue) -> type[BaseHTTPRequestHandler]:
                 return False
             cookies = {k: m.value for k, m in SimpleCookie(self.headers.get("Cookie", "")).items()}
             query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-            ok, _ = guard.credentials(self.headers, cookies, query)
+            ok, _ = guard.credentials(
+                {k.title(): v for k, v in self.headers.items()}, cookies, query
+            )
             if not ok:
                 self._send(401, json.dumps({"error": "a valid token is needed"}))
             return ok
@@ -150,16 +157,24 @@ def _handler(dash: Dashboard, rescue: Rescue) -> type[BaseHTTPRequestHandler]:
             if path in ("/", "/rescue"):
                 self._send(200, _PAGE % dash.url, "text/html")
             elif path == "/rescue.js":
-                self._send(200, _SCRIPT % (json.dumps(guard.csrf), CSRF_HEADER),
-                           "text/javascript")
+                self._send(200, _SCRIPT % (json.dumps(guard.csrf), CSRF_HEADER), "text/javascript")
             elif path == "/static/app.css":
                 from ._app import STATIC
 
                 self._send(200, (STATIC / "app.css").read_text(), "text/css")
             elif path == "/rescue/api":
                 seen = list(dash.sampler.runaways)
-                self._send(200, json.dumps({"runaway": rescue.look(), "seen": seen,
-                                            "kill_allowed": guard.kill_allowed}, default=str))
+                self._send(
+                    200,
+                    json.dumps(
+                        {
+                            "runaway": rescue.look(),
+                            "seen": seen,
+                            "kill_allowed": guard.kill_allowed,
+                        },
+                        default=str,
+                    ),
+                )
             else:
                 self._send(404, json.dumps({"error": "no such page"}))
 

@@ -306,10 +306,16 @@ class Sampler:
                         f"in {now - since:.0f} s",
                     }
                 )
-        for r in list(self.runaways):
-            out.append({"kind": "runaway", "pid": r["pid"], "label": r.get("current_function", ""),
-                        "text": f"{r['pid']} held the node's thread for {r['seconds']:.1f} s in "
-                        f"{r['current_function']}"})
+        for run in list(self.runaways):
+            out.append(
+                {
+                    "kind": "runaway",
+                    "pid": run["pid"],
+                    "label": run.get("current_function", ""),
+                    "text": f"{run['pid']} held the node's thread for {run['seconds']:.1f} s in "
+                    f"{run['current_function']}",
+                }
+            )
         for sup, state, _ in src.supervisors(self.labels, procs):
             n, max_r, max_s = src.restart_window(state)
             if n and max_r and n >= max(1, int(max_r * 0.8)):
@@ -318,8 +324,7 @@ class Sampler:
                         "kind": "restart_intensity",
                         "pid": repr(sup),
                         "label": self.labels.of(sup)[0],
-                        "text": f"supervisor {sup!r}: {n} restarts in {max_s:g} s "
-                        f"(limit {max_r})",
+                        "text": f"supervisor {sup!r}: {n} restarts in {max_s:g} s (limit {max_r})",
                     }
                 )
         return out

@@ -94,9 +94,10 @@ class Guard:
         if origin is None:
             return True
         parts = urlsplit(origin)
-        return parts.scheme in ("http", "https") and parts.netloc.lower() == (
-            host_header or ""
-        ).lower()
+        return (
+            parts.scheme in ("http", "https")
+            and parts.netloc.lower() == (host_header or "").lower()
+        )
 
     def csrf_ok(self, value: str | None) -> bool:
         return value is not None and hmac.compare_digest(value.encode(), self.csrf.encode())

@@ -30,8 +30,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import reprlib
 import re
+import reprlib
 import sys
 import time
 import traceback
@@ -337,7 +337,9 @@ def process_detail(proc: Any, labels: Labels, messages: int = 10) -> dict[str, A
             "monitors": _pid_list(t for _, t in info["monitors"] if t is not None),
             "monitored_by": _pid_list(info["monitored_by"]),
             "messages": [safe_repr(msg) for msg in mailbox[:messages]],
-            "dictionary": {safe_repr(k, 60): safe_repr(v) for k, v in list(info["dictionary"].items())[:50]},
+            "dictionary": {
+                safe_repr(k, 60): safe_repr(v) for k, v in list(info["dictionary"].items())[:50]
+            },
             "await_chain": await_chain(proc),
             "has_state": row["kind"] != "process",
         }
@@ -402,7 +404,9 @@ def supervisor_children(state: Any, kind: str) -> list[tuple[Any, Any, str]]:
     out = []
     for child_id, child in list(state.children.items()):
         pid = child.pid
-        out.append((child_id, pid if isinstance(pid, lowlevel.LocalPid) else None, child.spec.restart))
+        out.append(
+            (child_id, pid if isinstance(pid, lowlevel.LocalPid) else None, child.spec.restart)
+        )
     return out
 
 
@@ -452,8 +456,13 @@ def runaway() -> dict[str, Any] | None:
         where = f"{m}.{f}/{a}"
     except Exception:
         where = "?"
-    return {"pid": repr(proc), "id": proc.id, "name": proc.name, "current_function": where,
-            "reductions": proc.reductions}
+    return {
+        "pid": repr(proc),
+        "id": proc.id,
+        "name": proc.name,
+        "current_function": where,
+        "reductions": proc.reductions,
+    }
 
 
 def format_exception(reason: Any) -> str:
