@@ -183,7 +183,7 @@ async def _serve(dash: Dashboard) -> None:
     site = None
     try:
         await runner.setup()
-        site = web.SockSite(runner, dash._sock, shutdown_timeout=CLOSE_SECONDS)
+        site = web.SockSite(runner, dash._sock)
         await site.start()
         dash.rescue.start()
         dash._started.set_result(None)

@@ -68,9 +68,9 @@ async def _guard(request: web.Request, handler: Any) -> web.StreamResponse:
             # exchange the token for the cookie, and drop it from the address bar
             rest = {k: v for k, v in request.query.items() if k != "token"}
             location = request.path + ("?" + urlencode(rest) if rest else "")
-            resp = web.HTTPFound(location)
-            resp.headers["Set-Cookie"] = guard.cookie_header()
-            return resp
+            return web.Response(
+                status=302, headers={"Location": location, "Set-Cookie": guard.cookie_header()}
+            )
         resp = await handler(request)
         if not resp.prepared:
             for k, v in SECURITY_HEADERS.items():
