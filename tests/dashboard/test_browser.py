@@ -133,9 +133,12 @@ def test_the_tree_shows_a_restart_with_its_count(node, dash, page, tmp_path):
     )
     restarted.wait_for()
     assert restarted.inner_text() == "restarts: 1"
-    assert page.locator("#trees li.child", has_text="'beta'").locator(
-        ".restarts[data-restarts='0']"
-    ).count() == 1
+    assert (
+        page.locator("#trees li.child", has_text="'beta'")
+        .locator(".restarts[data-restarts='0']")
+        .count()
+        == 1
+    )
     assert "killed" in page.locator("#trees li.child", has_text="'alpha'").inner_text()
     page.screenshot(path=str(tmp_path / "tree-restarted.png"))
 

@@ -18,8 +18,14 @@ import livelong
 # binding (it needs a token) while the test stays on this machine.
 OTHER = "127.0.0.2"
 
-PATHS = ["/", "/static/app.js", "/api/v1/session", "/api/v1/processes", "/metrics",
-         "/api/v1/events"]
+PATHS = [
+    "/",
+    "/static/app.js",
+    "/api/v1/session",
+    "/api/v1/processes",
+    "/metrics",
+    "/api/v1/events",
+]
 
 
 @pytest.fixture
@@ -107,7 +113,9 @@ def test_post_needs_the_csrf_header_and_kill_is_off_remotely(node, remote):
     wrong = {**auth, "X-Livelong-CSRF": "wrong"}
     assert request(remote, path, method="POST", headers=wrong)[0] == 403
     csrf = json.loads(request(remote, "/api/v1/session", headers=auth)[2])["csrf"]
-    status, _, body = request(remote, path, method="POST", headers={**auth, "X-Livelong-CSRF": csrf})
+    status, _, body = request(
+        remote, path, method="POST", headers={**auth, "X-Livelong-CSRF": csrf}
+    )
     assert status == 403 and b"allow_kill" in body
     assert node.alive(pid)
 
