@@ -16,9 +16,9 @@ async def idle():
     await receive(lambda m: False)  # never takes a message: its mailbox only grows
 
 
-def spawn_named(node, name, fn=idle):
+def spawn_named(node, name, fn=idle, *args):
     def go():
-        pid = livelong.spawn(fn)
+        pid = livelong.spawn(fn, *args)
         livelong.register(name, pid)
         return pid
 
@@ -254,3 +254,55 @@ def test_stop_closes_open_streams(node):
         assert refused.connect_ex((d.host, d.port)) != 0
     finally:
         refused.close()
+
+
+async def echo():
+    while True:
+        match await receive():
+            case ("ping", frm, n):
+                livelong.send(frm, ("pong", n))
+
+
+async def pinger(target):
+    n = 0
+    while True:
+        n += 1
+        livelong.send(target, ("ping", livelong.self(), n))
+        await receive()
+        await livelong.Process.sleep(0.02)
+
+
+def test_a_trace_stops_itself_at_its_limit(node, dash):
+    target = spawn_named(node, "echo", echo)
+    spawn_named(node, "pinger", pinger, target)
+    status, t = post(
+        dash, "/api/v1/trace", body=json.dumps({"pids": [path_of(target)], "limit": 5}).encode()
+    )
+    assert status == 200 and t["active"] and t["pids"] == [repr(target)]
+    done = eventually(lambda: not (t := get_json(dash, "/api/v1/trace"))["active"] and t, "stop")
+    assert len(done["events"]) == 5 and done["stopped"] == "limit reached: 5 events"
+    kinds = [e["kind"] for e in done["events"]]
+    assert set(kinds) == {"send", "receive"}
+    first_recv = next(e for e in done["events"] if e["kind"] == "receive")
+    assert first_recv["to"] == repr(target) and first_recv["msg"].startswith("('ping', ")
+    first_send = next(e for e in done["events"] if e["kind"] == "send")
+    assert first_send["from"] == repr(target) and first_send["msg"].startswith("('pong', ")
+    assert node.alive(target)  # the traced process goes on, its mailbox given back
+    n = node.info(target)["reductions"]
+    eventually(lambda: node.info(target)["reductions"] > n, "it still answers pings")
+
+
+def test_a_trace_stops_at_its_rate_limit_and_on_request(node, dash):
+    target = spawn_named(node, "echo", echo)
+    spawn_named(node, "pinger", pinger, target)
+    body = json.dumps({"pids": [repr(target)], "limit": 1000, "max_rate": 3}).encode()
+    status, _ = post(dash, "/api/v1/trace", body=body)
+    assert status == 200
+    done = eventually(lambda: not (t := get_json(dash, "/api/v1/trace"))["active"] and t, "stop")
+    assert done["stopped"].startswith("rate limit") and len(done["events"]) <= 3
+    status, _ = post(dash, "/api/v1/trace", body=json.dumps({"pids": ["0.99999.0"]}).encode())
+    assert status == 404
+    status, _ = post(dash, "/api/v1/trace", body=body.replace(b'"max_rate": 3', b'"max_rate": 900'))
+    assert status == 200
+    status, t = post(dash, "/api/v1/trace/stop")
+    assert status == 200 and not t["active"] and t["stopped"] == "stopped by the user"

@@ -188,3 +188,34 @@ def test_after_20_reloads_no_client_is_left_and_the_sampler_stops(node, dash, pa
     page.goto("about:blank")
     eventually(lambda: dash.clients == 0, "every client is gone")
     eventually(lambda: not dash.sampler.running, "the sampler stops")
+
+
+async def echo():
+    while True:
+        match await receive():
+            case ("ping", frm, n):
+                livelong.send(frm, ("pong", n))
+
+
+async def pinger(target):
+    n = 0
+    while True:
+        n += 1
+        livelong.send(target, ("ping", livelong.self(), n))
+        await receive()
+        await livelong.Process.sleep(0.02)
+
+
+def test_a_trace_limited_to_5_shows_5(node, dash, page, tmp_path):
+    target = spawn_named(node, "echo", echo)
+    spawn_named(node, "pinger", pinger, target)
+    page.goto(dash.url + f"#/trace/{path_of(target)}")
+    page.fill("#trace-limit", "5")
+    page.click("#trace-start")
+    page.wait_for_function(
+        "document.querySelector('#trace-status').textContent.includes('limit reached')"
+    )
+    page.wait_for_function("document.querySelectorAll('#seq g.event').length > 0")
+    assert page.locator("#seq g.event").count() == 5
+    assert "5 events; limit reached: 5 events" in page.inner_text("#trace-status")
+    page.screenshot(path=str(tmp_path / "trace.png"))

@@ -50,6 +50,10 @@ given in paths as ``0.85.0``):
 * ``GET /api/v1/processes/PID/graph?hops=1|2``: its links and monitors as a graph.
 * ``GET /api/v1/supervisors``: the supervision trees, with per-child restart counts,
   last exit reasons and each supervisor's restarts within its window.
+* ``POST /api/v1/trace`` with ``{"pids": [...], "limit": 50, "seconds": 30,
+  "max_rate": 200}``: trace the messages these processes receive and send, stopping
+  at the first limit reached; ``GET /api/v1/trace``: its events; ``POST
+  /api/v1/trace/stop``.
 * ``GET /api/v1/alerts``: ``alerts`` (mailbox growing, runaway, restart intensity) and
   ``crashes`` (the crash feed, with tracebacks).
 * ``GET /api/v1/live``: the WebSocket (``hello`` with the history, then a ``sample``
@@ -107,6 +111,7 @@ class Dashboard:
         self.streams: set[Any] = set()
         self.closing = False
         self.crash_count = 0
+        self.trace: Any = None  # the trace running or last run (see ._trace)
         self.pid: Any = None
         self._started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._stopped: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -214,6 +219,8 @@ async def _serve(dash: Dashboard) -> None:
 def _release(dash: Dashboard) -> None:
     """What a stop does before the connections close (no await)."""
     dash.closing = True
+    if dash.trace is not None:
+        dash.trace.stop("the dashboard stopped")
     telemetry.detach(dash._handler_id)
     dash.sampler.stop()
     dash.sampler.watch = None

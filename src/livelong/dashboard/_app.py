@@ -19,6 +19,7 @@ from aiohttp import WSMsgType, web
 from . import _source as src
 from ._security import CSRF_HEADER, SECURITY_HEADERS
 from ._table import COLUMNS, query
+from ._trace import Trace
 
 if TYPE_CHECKING:
     from . import Dashboard
@@ -252,6 +253,40 @@ def _graph(root: Any, hops: int, labels: src.Labels, limit: int = 200) -> dict[s
     return {"root": repr(root), "nodes": list(nodes.values()), "edges": edges}
 
 
+async def trace_get(request: web.Request) -> web.Response:
+    t = _dash(request).trace
+    return _json(t.as_json() if t is not None else {"active": False, "events": [], "pids": []})
+
+
+async def trace_start(request: web.Request) -> web.Response:
+    dash = _dash(request)
+    try:
+        body = await request.json()
+        pids = [src.parse_pid(str(p)) for p in body["pids"]]
+        trace = Trace(
+            limit=int(body.get("limit", 50)),
+            max_rate=int(body.get("max_rate", 200)),
+            seconds=float(body.get("seconds", 30)),
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        return _error(400, f'send {{"pids": [...], "limit": n, "seconds": s}}: {e}')
+    live = [p for p in pids if p is not None]
+    if not live:
+        return _error(404, "none of these processes is alive")
+    if dash.trace is not None:
+        dash.trace.stop("replaced by a new trace")
+    dash.trace = trace
+    trace.start(live)
+    return _json(trace.as_json())
+
+
+async def trace_stop(request: web.Request) -> web.Response:
+    t = _dash(request).trace
+    if t is not None:
+        t.stop("stopped by the user")
+    return _json(t.as_json() if t is not None else {"active": False, "events": []})
+
+
 async def alerts(request: web.Request) -> web.Response:
     s = _dash(request).sampler
     return _json({"alerts": s.alerts, "crashes": list(s.crashes)})
@@ -372,6 +407,9 @@ def make_app(dash: Dashboard) -> web.Application:
     r.add_get("/api/v1/processes/{pid}/graph", graph)
     r.add_get("/api/v1/supervisors", supervisors)
     r.add_get("/api/v1/alerts", alerts)
+    r.add_get("/api/v1/trace", trace_get)
+    r.add_post("/api/v1/trace", trace_start)
+    r.add_post("/api/v1/trace/stop", trace_stop)
     r.add_get("/api/v1/live", live)
     r.add_get("/api/v1/events", events)
     return app

@@ -61,6 +61,7 @@ function refresh(first) {
   if (v === "tree") return renderTree();
   if (v === "graph") return renderGraph(S.arg, first);
   if (v === "alerts") return renderAlerts();
+  if (v === "trace") return renderTrace(S.arg, first);
 }
 
 // --- overview ------------------------------------------------------------------------------
@@ -156,6 +157,9 @@ async function renderProcess(id, first) {
     return;
   }
   if (S.view !== "process" || S.arg !== id) return;
+  const sig = JSON.stringify(p);
+  if (!first && sig === S.lastProcess && $("#pid")) return;  // unchanged: keep the page as it is
+  S.lastProcess = sig;
   const pids = (list) => list.length ? list.map((x) => pidLink(x.pid, x.alive)).join(" ") : "<span class='muted'>none</span>";
   const kv = [["label", esc(p.label)], ["name", fmt(p.name)], ["status", `<span id="status">${esc(p.status)}</span>`],
     ["current function", esc(p.current_function)], ["initial call", esc(p.initial_call)],
@@ -165,7 +169,8 @@ async function renderProcess(id, first) {
     ["supervisor path", p.supervisor_path.length ? p.supervisor_path.map((x) => pidLink(x)).join(" › ") : "<span class='muted'>none</span>"]];
   const html = `<h2>Process <span id="pid">${esc(p.pid)}</span></h2>
     <div class="toolbar"><button class="danger" id="kill" ${S.session.kill_allowed ? "" : "disabled title='kill is off on this binding'"}>Kill</button>
-    <a href="#/graph/${encodeURIComponent(pidPath(p.pid))}">link/monitor graph</a></div>
+    <a href="#/graph/${encodeURIComponent(pidPath(p.pid))}">link/monitor graph</a>
+    <a href="#/trace/${encodeURIComponent(pidPath(p.pid))}">trace</a></div>
     <table class="kv">${kv.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("")}</table>
     <div class="section"><h3>Await chain</h3><pre id="chain">${p.await_chain.map((f) =>
       `${f.internal ? "  (livelong) " : ""}${esc(f.function)}  ${esc(f.file)}:${f.line}`).join("\n") || "(not started)"}</pre></div>
@@ -238,6 +243,46 @@ async function renderGraph(id, first) {
     <span class="muted">solid: link · dashed: monitor (watcher → watched)</span></div>
     <svg width="${W}" height="${H}" style="background:#fff;border:1px solid #ddd">${edges}${nodes}</svg>`;
   $("#hops").onchange = (e) => { S.hops = Number(e.target.value); renderGraph(id); };
+}
+
+// --- trace: a live sequence diagram ----------------------------------------------------------
+async function renderTrace(id, first) {
+  if (first) {
+    $("#view").innerHTML = `<h2>Trace</h2><div class="toolbar">
+      <input id="trace-pids" placeholder="pids, e.g. 0.85.0, 0.86.0" size="30" value="${esc(id || "")}">
+      <label>limit <input id="trace-limit" type="number" value="50" min="1" max="1000" style="width:5em"></label>
+      <label>seconds <input id="trace-seconds" type="number" value="30" min="1" max="300" style="width:5em"></label>
+      <button id="trace-start">Start</button><button id="trace-stop">Stop</button>
+      <span id="trace-status" class="muted"></span></div><div id="seq"></div>`;
+    $("#trace-start").onclick = async () => {
+      const pids = $("#trace-pids").value.split(/[ ,]+/).filter(Boolean);
+      const body = JSON.stringify({ pids, limit: Number($("#trace-limit").value),
+                                    seconds: Number($("#trace-seconds").value) });
+      try { await api("trace", { method: "POST", body, headers: { "X-Livelong-CSRF": S.session.csrf,
+        "Content-Type": "application/json" } }); } catch (e) { $("#trace-status").textContent = e.message; return; }
+      renderTrace(id);
+    };
+    $("#trace-stop").onclick = async () => { await post("trace/stop"); renderTrace(id); };
+  }
+  let t;
+  try { t = await api("trace"); } catch (e) { return; }
+  if (S.view !== "trace") return;
+  $("#trace-status").textContent = t.active ? `tracing ${t.pids.join(", ")}: ${t.events.length} of at most ${t.limit} events`
+    : t.stopped ? `${t.events.length} events; ${t.stopped}` : "no trace yet";
+  const lanes = [...t.pids];
+  for (const e of t.events) for (const p of [e.from, e.to]) if (!lanes.includes(p)) lanes.push(p);
+  const LW = 170, top = 40, step = 34, W = Math.max(400, lanes.length * LW + 40), H = top + t.events.length * step + 30;
+  const x = (p) => 40 + lanes.indexOf(p) * LW + LW / 2;
+  const heads = lanes.map((p) => `<text x="${x(p)}" y="20" text-anchor="middle" font-weight="600">${esc(p)}</text>
+    <line x1="${x(p)}" y1="28" x2="${x(p)}" y2="${H - 10}" stroke="#bbb" stroke-dasharray="3 3"/>`).join("");
+  const arrows = t.events.map((e, i) => { const y = top + i * step + 14, x1 = x(e.from), x2 = x(e.to);
+    const self = x1 === x2, color = e.kind === "send" ? "#6b3fa0" : "#2e7d32";
+    const path = self ? `M${x1},${y} h30 v12 h-30` : `M${x1},${y} L${x2},${y}`;
+    return `<g class="event" data-kind="${e.kind}"><path d="${path}" stroke="${color}" fill="none" marker-end="url(#arrow)"/>
+      <text x="${(x1 + x2) / 2 + (self ? 36 : 0)}" y="${y - 4}" text-anchor="middle" fill="${color}">${e.n}. ${e.kind}: ${esc(e.msg)}</text></g>`; }).join("");
+  $("#seq").innerHTML = `<svg width="${W}" height="${H}" style="background:#fff;border:1px solid #ddd">
+    <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+    <path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${heads}${arrows}</svg>`;
 }
 
 // --- alerts ----------------------------------------------------------------------------------
