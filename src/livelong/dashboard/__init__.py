@@ -160,6 +160,12 @@ def start(
     ``mailbox_alert_seconds``: how long a mailbox must grow before it is an alert.
     ``rescue_port``: the rescue page's port (default: a free one).  ``quiet``: print
     nothing (the generated token is then only in ``dash.token``)."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "livelong.dashboard needs aiohttp: pip install 'livelong[dashboard]'"
+        ) from None
     dash = Dashboard(host, port, token, allow_kill, mailbox_alert_seconds, rescue_port)
     dash.pid = livelong.node().spawn(_serve, dash)
     if not quiet:

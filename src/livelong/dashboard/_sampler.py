@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -77,7 +78,7 @@ class Sampler:
         self.runaways: deque[dict[str, Any]] = deque(maxlen=20)  # from the rescue thread
         self.alerts: list[dict[str, Any]] = []
         self._clients: set[Client] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._ticker: threading.Event | None = None  # set to stop the beat thread
         self._growing: dict[int, tuple[float, int]] = {}  # id -> (since, queue then)
         # supervised children: (supervisor id, child id) -> [pid, restarts, last exit, flash]
         self.children: dict[tuple[int, Any], list[Any]] = {}
@@ -98,13 +99,13 @@ class Sampler:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._ticker is not None
 
     def add_client(self) -> Client:
         client = Client()
         self._clients.add(client)
-        if not self.running:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        if self._ticker is None:
+            self._start(asyncio.get_running_loop())
         return client
 
     def remove_client(self, client: Client) -> None:
@@ -112,20 +113,31 @@ class Sampler:
         if not self._clients:
             self.stop()
 
-    def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The beat comes from a thread on the real clock, not from the loop's timers:
+        # under a VirtualClock the loop's time jumps, and a sampler on it would spin.
+        # How late the loop runs the tick is the loop's lag.
+        stop = threading.Event()
 
-    async def _run(self) -> None:
+        def beat() -> None:
+            while not stop.wait(self.interval):
+                try:
+                    loop.call_soon_threadsafe(self._beat, stop, time.perf_counter())
+                except RuntimeError:  # the loop is closed
+                    return
+
         gc.callbacks.append(self._gc)
-        try:
-            while self._clients:
-                t0 = time.perf_counter()
-                await asyncio.sleep(self.interval)
-                lag = max(0.0, time.perf_counter() - t0 - self.interval)
-                self.tick(lag)
-        finally:
+        self._ticker = stop
+        threading.Thread(target=beat, name="livelong-dashboard-sampler", daemon=True).start()
+
+    def _beat(self, stop: threading.Event, sent: float) -> None:
+        if stop is self._ticker:  # (not a beat of a sampler stopped since)
+            self.tick(time.perf_counter() - sent)
+
+    def stop(self) -> None:
+        stop, self._ticker = self._ticker, None
+        if stop is not None:
+            stop.set()
             if self._gc in gc.callbacks:
                 gc.callbacks.remove(self._gc)
 
