@@ -208,11 +208,13 @@ async def _serve(dash: Dashboard) -> None:
                 dash.sampler.child_down(refs.pop(msg[1]), msg[4])
     except GeneratorExit:  # the node closes us without a chance to await: close now
         _release(dash)
-        dash._sock.close()
         server = getattr(site, "_server", None)
-        if server is not None:
-            server.close()
-        _stopped(dash)
+        try:
+            if server is not None:
+                server.close()
+        finally:
+            dash._sock.close()
+            _stopped(dash)
         raise
     except BaseException:
         _release(dash)

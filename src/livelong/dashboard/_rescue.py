@@ -71,6 +71,7 @@ class Rescue:
         self.port = self.server.server_address[1]
         self.runaway: dict[str, Any] | None = None
         self._since: tuple[Any, float] | None = None
+        self._lock = threading.Lock()  # (look() runs in the watch and the request threads)
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(
@@ -92,7 +93,12 @@ class Rescue:
         self.server.server_close()
 
     def look(self) -> dict[str, Any] | None:
-        """The runaway process now, with how long it has held the node."""
+        """The runaway process now, with how long it has held the node; each new one is
+        noted for the dashboard's alerts."""
+        with self._lock:
+            return self._look()
+
+    def _look(self) -> dict[str, Any] | None:
         found = src.runaway()
         now = time.monotonic()
         if found is None:
@@ -100,22 +106,17 @@ class Rescue:
             return None
         if self._since is None or self._since[0] != found["pid"]:
             self._since = (found["pid"], now - (self.dash.node.watchdog_seconds or 0))
+            self.dash.sampler.runaways.append(dict(found, t=time.time(), seconds=0.0))
         found["seconds"] = now - self._since[1]
+        self.dash.sampler.runaways[-1]["seconds"] = found["seconds"]
         return found
 
     def _watch(self) -> None:
-        noted = None
         while not self._stop.wait(0.5):
             try:
-                found = self.look()
+                self.runaway = self.look()
             except Exception:
                 continue
-            self.runaway = found
-            if found is not None and found["pid"] != noted:
-                noted = found["pid"]
-                self.dash.sampler.runaways.append(dict(found, t=time.time()))
-            elif found is None:
-                noted = None
 
 
 def _handler(dash: Dashboard, rescue: Rescue) -> type[BaseHTTPRequestHandler]:

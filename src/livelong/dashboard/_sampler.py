@@ -318,7 +318,8 @@ class Sampler:
                         f"in {now - since:.0f} s",
                     }
                 )
-        for run in list(self.runaways):
+        recent = time.time() - 600
+        for run in [r for r in list(self.runaways) if r["t"] > recent]:
             out.append(
                 {
                     "kind": "runaway",
