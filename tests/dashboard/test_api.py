@@ -306,3 +306,62 @@ def test_a_trace_stops_at_its_rate_limit_and_on_request(node, dash):
     assert status == 200
     status, t = post(dash, "/api/v1/trace/stop")
     assert status == 200 and not t["active"] and t["stopped"] == "stopped by the user"
+
+
+def test_a_large_dynamic_supervisor_is_collapsed_to_a_count(node, dash):
+    from livelong import DynamicSupervisor
+
+    async def go():
+        sup = await DynamicSupervisor.start(name="sessions")
+        for i in range(30):
+            await DynamicSupervisor.start_child(sup, Counter.child_spec(i))
+        return sup
+
+    sup = node.call(go)
+    tree = get_json(dash, "/api/v1/supervisors")["trees"]
+    [dyn] = [t for t in tree if t["pid"] == repr(sup)]
+    assert dyn["kind"] == "dynamic_supervisor" and dyn["label"] == "DynamicSupervisor sessions"
+    assert dyn["count"] == 30 and len(dyn["children"]) == 20
+
+
+def test_restart_intensity_near_its_limit_is_an_alert(node, dash):
+    async def go():
+        return await Supervisor.start(
+            [Counter.child_spec(1, id="flaky")], strategy="one_for_one", max_restarts=3
+        )
+
+    sup = node.call(go)
+    for _ in range(3):
+        child = node.info(sup)["links"][0]
+        node.exit(child, "kill")
+        eventually(
+            lambda c=child: node.info(sup)["links"] and node.info(sup)["links"][0] != c,
+            "the child is restarted",
+        )
+    tick(node, dash)
+    alerts = get_json(dash, "/api/v1/alerts")["alerts"]
+    [a] = [a for a in alerts if a["kind"] == "restart_intensity"]
+    assert a["pid"] == repr(sup) and "3 restarts in 5 s (limit 3)" in a["text"]
+
+
+def test_stop_closes_an_open_websocket(node):
+    import base64
+    import os
+
+    d = start_dashboard(node)
+    sock = socket.create_connection((d.host, d.port), timeout=10)
+    try:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall(
+            f"GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1:{d.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        assert sock.recv(12).startswith(b"HTTP/1.1 101")
+        eventually(lambda: d.clients == 1, "the tab is connected")
+        node.call(d.stop)
+        while sock.recv(4096):
+            pass  # until the server closes the connection
+    finally:
+        sock.close()
+    assert d.clients == 0 and not d.sampler.running
