@@ -41,6 +41,7 @@ WITH_EXAMPLES = {
     "livelong.dashboard._security",
     "livelong.dashboard._source",
     "livelong.dashboard._table",
+    "livelong.dashboard._trace",
     "livelong.lowlevel",
     "livelong.otp._agent",
     "livelong.otp._child_spec",
