@@ -89,9 +89,10 @@ function renderOverview() {
   for (const [key, label] of CHARTS) {
     const div = document.createElement("div"); div.className = "chart"; box.appendChild(div);
     if (typeof uPlot === "undefined") continue;
-    const chart = new uPlot({ width: 400, height: 160, title: label, legend: { show: false },
-      series: [{}, { stroke: "#6b3fa0", width: 1.5, label }], axes: [{}, { size: 60 }] },
-      [[], []], div);
+    const values = (u, vals) => vals.map((v) => key === "rss" ? fmtBytes(v) : v);
+    const chart = new uPlot({ width: Math.max(300, div.clientWidth - 16), height: 160, title: label,
+      legend: { show: false }, series: [{}, { stroke: "#6b3fa0", width: 1.5, label }],
+      axes: [{}, { size: 70, values }] }, [[], []], div);
     chart._key = key; S.charts.push(chart);
   }
   updateOverview();
