@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def version_line() -> str:
@@ -30,6 +32,34 @@ def _log_level(text: str) -> str:
     return level
 
 
+DASHBOARD_PORT = 8000  # the port of a bare --dashboard
+
+
+def _dashboard_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dashboard",
+        metavar="PORT",
+        nargs="?",
+        type=int,
+        const=DASHBOARD_PORT,
+        default=None,
+        help=f"serve the web dashboard on 127.0.0.1:PORT (default {DASHBOARD_PORT})",
+    )
+
+
+def _dashboard_starter(port: int | None) -> Callable[[], Any] | None:
+    """What starts the dashboard inside the node, for ``--dashboard[=PORT]``."""
+    if port is None:
+        return None
+
+    def start() -> Any:
+        from . import dashboard
+
+        return dashboard.start(port=port)
+
+    return start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="livelong", description="Erlang/Elixir processes in Python"
@@ -44,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "--script", metavar="FILE", help="run FILE as shell input, echoed as a transcript"
     )
     shell.add_argument("--remsh", metavar="NAME@HOST", help="open a shell on a running node")
+    _dashboard_flag(shell)
 
     run = sub.add_parser(
         "run", help="start an application: a supervision tree from module:function"
@@ -56,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         help="level of livelong's own loggers (DEBUG, INFO, WARNING, ERROR); the "
         "application's logging configuration is left alone",
     )
+    _dashboard_flag(run)
 
     sub.add_parser("demo", help="the article's story, told by livelong")
 
@@ -63,11 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "shell":
         from .shell import main as shell_main
 
-        return shell_main(script=args.script, remsh=args.remsh)
+        return shell_main(
+            script=args.script, remsh=args.remsh, on_start=_dashboard_starter(args.dashboard)
+        )
     if args.command == "run":
         from .otp._application import main as app_main
 
-        return app_main(args.target, args.log_level)
+        return app_main(args.target, args.log_level, on_start=_dashboard_starter(args.dashboard))
     if args.command == "demo":
         import runpy
         from pathlib import Path

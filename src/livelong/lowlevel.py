@@ -10,7 +10,8 @@ This namespace (as trio's ``trio.lowlevel``) is for code that plugs into the ker
 * distribution's hooks: :class:`RemoteHooks`, :func:`set_remote_hooks`, and what a
   hook implementation calls back: :func:`deliver`, :func:`exit_signal`,
   :func:`local_process`, :func:`pid_for`, :func:`ref_from_parts`, :class:`RemoteRef`;
-* snapshots: :func:`process_info`, :func:`current_function`, :func:`mfa`;
+* snapshots: :func:`process_info`, :func:`current_function`, :func:`status_of`,
+  :func:`mfa`;
 * the node's clock :func:`monotonic`, the seconds checker :func:`seconds_arg` and its
   error :class:`BadSeconds`, :class:`ProcessExit` (the cancellation an exit signal
   raises in a process), :func:`internal_files` (the kernel's source files, left out
@@ -29,7 +30,7 @@ from __future__ import annotations
 from ._core import _remote
 from ._core._args import BadSeconds, seconds_arg
 from ._core._ids import RemoteRef, pid_for, ref_from_parts
-from ._core._introspection import current_function, process_info
+from ._core._introspection import current_function, process_info, status_of
 from ._core._lifecycle import exit_signal
 from ._core._mfa import INTERNAL_FILES, mfa
 from ._core._process import Interrupt, LocalPid, ProcessExit
@@ -70,6 +71,7 @@ __all__ = [
     "seconds_arg",
     "set_remote_hooks",
     "telemetry_attached",
+    "status_of",
 ]
 
 local_process = proc_of

@@ -33,6 +33,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .._core import ANY, Exit, Pid, Process, link, receive, send, spawn
@@ -63,7 +64,9 @@ def _load(target: str) -> Any:
     return fn
 
 
-async def run_application(fn: Any, target: str = "") -> int:
+async def run_application(
+    fn: Any, target: str = "", on_start: Callable[[], Any] | None = None
+) -> int:
     """The application's first process: start the tree, wait for a signal, stop it."""
     Process.flag("trap_exit", True)
     me = _self()
@@ -86,6 +89,8 @@ async def run_application(fn: Any, target: str = "") -> int:
     except Exception as e:
         _start_failed(target, e)
         return 1
+    if on_start is not None:
+        on_start()
     loop = asyncio.get_running_loop()
     installed = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -182,8 +187,12 @@ async def _stop_root(root: Pid) -> None:
         pass  # it exited otherwise (or was killed): the application reports its EXIT
 
 
-def main(target: str, log_level: str | None = None) -> int:
-    """Entry point of ``livelong run MODULE:FUNCTION``; returns the exit status."""
+def main(
+    target: str, log_level: str | None = None, on_start: Callable[[], Any] | None = None
+) -> int:
+    """Entry point of ``livelong run MODULE:FUNCTION``; returns the exit status.
+    ``on_start`` runs in the node once the tree is up (``--dashboard`` starts the
+    dashboard)."""
     configure_logging(log_level)
     try:
         fn = _load(target)
@@ -191,7 +200,7 @@ def main(target: str, log_level: str | None = None) -> int:
         print(f"livelong run: cannot load {target!r}: {e}", file=sys.stderr)
         return 2
     try:
-        status = run(run_application, fn, target)
+        status = run(run_application, fn, target, on_start)
     except Exception as e:
         print(f"livelong run: {target} failed to start: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

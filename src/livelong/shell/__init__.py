@@ -23,7 +23,9 @@ process); Ctrl-D leaves the shell and stops the node's processes.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ._session import Frontend, LocalSession, Outcome, Session
 from ._transcript import iter_script, read_inputs
@@ -31,8 +33,13 @@ from ._transcript import iter_script, read_inputs
 __all__ = ["LocalSession", "Outcome", "Session", "main"]
 
 
-def main(script: str | None = None, remsh: str | None = None) -> int:
-    """``livelong shell [--script FILE] [--remsh NAME@HOST]``; returns the exit status."""
+def main(
+    script: str | None = None,
+    remsh: str | None = None,
+    on_start: Callable[[], Any] | None = None,
+) -> int:
+    """``livelong shell [--script FILE] [--remsh NAME@HOST]``; returns the exit status.
+    ``on_start`` runs in the node once it runs (``--dashboard`` starts the dashboard)."""
     session: Session
     if remsh is not None:
         from ._remote import RemoteShellUnavailable, connect
@@ -43,7 +50,7 @@ def main(script: str | None = None, remsh: str | None = None) -> int:
             print(f"livelong shell: {e}", file=sys.stderr)
             return 2
     else:
-        session = LocalSession()
+        session = LocalSession(on_start=on_start)
     try:
         frontend = _frontend(script)
     except OSError as e:

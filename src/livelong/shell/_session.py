@@ -130,8 +130,11 @@ class ShellExit:
 class LocalSession:
     """A shell on a fresh node run by this OS process (see the module doc)."""
 
-    def __init__(self, node_name: str | None = None) -> None:
+    def __init__(
+        self, node_name: str | None = None, on_start: Callable[[], Any] | None = None
+    ) -> None:
         self.node = livelong.Node(node_name) if node_name else livelong.Node()
+        self._on_start = on_start  # run in the loop once it runs (say, a dashboard)
         self.node.runaway_hint = "Press Ctrl-C in the shell to kill it."
         self.namespace = make_namespace()
         self.banner = (
@@ -194,6 +197,8 @@ class LocalSession:
         undo_logging = _show_logs()
         try:
             self._start_shell(deque())
+            if self._on_start is not None:
+                loop.call_soon(self._on_start)
             thread = threading.Thread(
                 target=self._front, args=(frontend,), name="livelong-shell-input", daemon=True
             )
